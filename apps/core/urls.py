@@ -1,0 +1,27 @@
+"""Root URLs: admin, login, the API under /api/v1/, its schema and docs, /healthz, the app."""
+
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from apps.core import views
+
+api_v1 = [
+    path("", include("apps.accounts.urls")),
+    path("live-check/", views.LiveCheckView.as_view(), name="live-check"),
+]
+
+urlpatterns = [
+    path("healthz", views.healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("", views.app_shell, name="app"),
+]
+
+admin.site.site_header = "Sluice administration"
+admin.site.site_title = "Sluice"
