@@ -30,6 +30,15 @@ def app_shell(request):
     return render(request, "app.html")
 
 
+class HealthView(APIView):
+    """The /healthz report for the signed-in app: always 200, the status is in the body."""
+
+    @extend_schema(responses={200: inline_serializer("Health", {"status": serializers.CharField()})})
+    def get(self, request):
+        _, report = health_report()
+        return Response(report)
+
+
 class LiveCheckView(APIView):
     """Ask a worker to send an event to your WebSockets on /ws/events/ (proves the live path)."""
 

@@ -1,0 +1,209 @@
+"""Shared fixtures: a real Celery worker process, users, signed-in clients, waiting helpers."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from apps.accounts import services as accounts
+
+BASE_DIR = Path(__file__).resolve().parents[1]
+
+
+def pytest_configure(config):
+    if not os.environ.get("REDIS_URL"):
+        raise pytest.UsageError(
+            "REDIS_URL is not set: run the tests with `make test`, which starts the embedded Redis, "
+            "or set REDIS_URL to a Redis server."
+        )
+
+
+def wait_for(condition: Callable[[], object], *, timeout: float = 20, interval: float = 0.1, message: str = ""):
+    """Poll until the condition returns something truthy; fail the test after the timeout."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {timeout} s waiting for {message or condition}")
+        time.sleep(interval)
+
+
+def database_url_for_children() -> str:
+    """A DATABASE_URL that points other processes at this test run's database."""
+    db = connection.settings_dict
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{Path(db['NAME']).resolve()}"
+    user = quote(db.get("USER") or "")
+    password = f":{quote(db['PASSWORD'])}" if db.get("PASSWORD") else ""
+    host = db.get("HOST") or "127.0.0.1"
+    port = db.get("PORT") or 5432
+    return f"postgres://{user}{password}@{host}:{port}/{db['NAME']}"
+
+
+def child_env(**overrides: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        DJANGO_SETTINGS_MODULE="apps.core.settings.test",
+        DATABASE_URL=database_url_for_children(),
+        PYTHONUNBUFFERED="1",
+    )
+    env.update(overrides)
+    return env
+
+
+@dataclass
+class WorkerProcess:
+    hostname: str
+    process: subprocess.Popen
+    log_path: Path
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def stop(self, timeout: float = 20) -> int:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+        try:
+            return self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            return self.process.wait()
+
+
+def start_worker(tmp_dir: Path, *, queues: str = "default,io,llm") -> WorkerProcess:
+    """Start a real `celery worker` process against this test run's database and broker."""
+    from apps.core.models import ServiceHeartbeat
+
+    hostname = f"test-{uuid.uuid4().hex[:8]}@localhost"
+    log_path = tmp_dir / f"worker-{hostname.split('@')[0]}.log"
+    log = open(log_path, "w")  # noqa: SIM115 - closed with the process
+    process = subprocess.Popen(  # noqa: S603 - fixed arguments
+        [sys.executable, "-m", "celery", "-A", "apps.core.celery_app", "worker", "-Q", queues, "-c", "2",
+         "-n", hostname, "--without-mingle", "--without-gossip", "-l", "info"],
+        env=child_env(),
+        cwd=BASE_DIR,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    worker = WorkerProcess(hostname=hostname, process=process, log_path=log_path)
+
+    def ready():
+        if process.poll() is not None:
+            pytest.fail(f"worker exited with {process.returncode}:\n{worker.log()[-3000:]}")
+        return ServiceHeartbeat.objects.filter(kind="worker", name=hostname).exists()
+
+    wait_for(ready, timeout=60, message="the worker's first heartbeat")
+    return worker
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[WorkerProcess]:
+    """One real Celery worker process for the whole session; tests using it need transaction=True."""
+    with django_db_blocker.unblock():
+        worker = start_worker(tmp_path_factory.mktemp("worker"))
+    yield worker
+    worker.stop()
+
+
+@pytest.fixture
+def make_user(db):
+    counter = iter(range(1, 10_000))
+
+    def make(username: str | None = None, *, password: str = "correct-horse-battery", superuser: bool = False):
+        name = username or f"user{next(counter)}"
+        user, _ = accounts.user_ensure(username=name, password=password, is_superuser=superuser)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def user(make_user):
+    return make_user("alice")
+
+
+@pytest.fixture
+def user_client(client, user):
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def api_token(user) -> str:
+    _, key = accounts.token_create(user=user, name="tests")
+    return key
+
+
+@pytest.fixture
+def data_dir() -> Path:
+    return Path(settings.DATA_DIR)
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@dataclass
+class AsgiServer:
+    url: str
+    process: subprocess.Popen
+    log_path: Path
+
+    @property
+    def ws_url(self) -> str:
+        return "ws" + self.url.removeprefix("http")
+
+
+@pytest.fixture(scope="session")
+def asgi_server(django_db_setup, tmp_path_factory) -> Iterator[AsgiServer]:
+    """The real ASGI application under uvicorn, on loopback, against the test database."""
+    import httpx
+
+    port = free_port()
+    log_path = tmp_path_factory.mktemp("asgi") / "uvicorn.log"
+    log = open(log_path, "w")  # noqa: SIM115 - closed with the process
+    process = subprocess.Popen(  # noqa: S603 - fixed arguments
+        [sys.executable, "-m", "uvicorn", "apps.core.asgi:application", "--host", "127.0.0.1",
+         "--port", str(port), "--ws", "websockets-sansio", "--lifespan", "off", "--log-level", "warning",
+         "--timeout-graceful-shutdown", "5"],
+        env=child_env(),
+        cwd=BASE_DIR,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    server = AsgiServer(url=f"http://127.0.0.1:{port}", process=process, log_path=log_path)
+
+    def answers():
+        if process.poll() is not None:
+            pytest.fail(f"uvicorn exited: {log_path.read_text()[-2000:]}")
+        try:
+            return httpx.get(f"{server.url}/accounts/login/", timeout=2).status_code == 200
+        except httpx.TransportError:
+            return False
+
+    wait_for(answers, timeout=30, message="uvicorn to answer")
+    yield server
+    process.terminate()
+    try:
+        process.wait(10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
