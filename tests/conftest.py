@@ -91,7 +91,7 @@ def start_worker(tmp_dir: Path, *, queues: str = "default,io,llm") -> WorkerProc
     hostname = f"test-{uuid.uuid4().hex[:8]}@localhost"
     log_path = tmp_dir / f"worker-{hostname.split('@')[0]}.log"
     log = open(log_path, "w")  # noqa: SIM115 - closed with the process
-    process = subprocess.Popen(  # noqa: S603 - fixed arguments
+    process = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "apps.core.celery_app", "worker", "-Q", queues, "-c", "2",
          "-n", hostname, "--without-mingle", "--without-gossip", "-l", "info"],
         env=child_env(),
@@ -180,7 +180,7 @@ def asgi_server(django_db_setup, tmp_path_factory) -> Iterator[AsgiServer]:
     port = free_port()
     log_path = tmp_path_factory.mktemp("asgi") / "uvicorn.log"
     log = open(log_path, "w")  # noqa: SIM115 - closed with the process
-    process = subprocess.Popen(  # noqa: S603 - fixed arguments
+    process = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "apps.core.asgi:application", "--host", "127.0.0.1",
          "--port", str(port), "--ws", "websockets-sansio", "--lifespan", "off", "--log-level", "warning",
          "--timeout-graceful-shutdown", "5"],

@@ -331,6 +331,7 @@ def start_services(supervisor: Supervisor, env: dict[str, str], host: str, port:
         [
             PYTHON, "-m", "uvicorn", "apps.core.asgi:application", "--host", host, "--port", str(port),
             "--ws", "websockets-sansio", "--lifespan", "off", "--no-access-log", "--no-server-header",
+            "--timeout-graceful-shutdown", "5",
             "--log-level", log_level,
         ],
         env,

@@ -196,6 +196,11 @@ def broker_url(redis: str | None) -> str:
     return url
 
 
+def broker_variable() -> str:
+    """The variable the broker URL came from, for error messages."""
+    return "CELERY_BROKER_URL" if os.environ.get("CELERY_BROKER_URL", "").strip() else "REDIS_URL"
+
+
 def redis_to_broker_url(url: str) -> str:
     """kombu names a Redis unix socket ``redis+socket://``; redis-py names it ``unix://``."""
     if url.startswith("unix://"):

@@ -7,6 +7,7 @@ broker is one line naming the variable instead of a worker retrying forever.
 from django.core.management.base import BaseCommand, CommandError
 
 from apps.core.health import check_broker, check_database
+from apps.core.settings.env import broker_variable
 
 
 class Command(BaseCommand):
@@ -22,5 +23,5 @@ class Command(BaseCommand):
         if not options["skip_broker"]:
             broker = check_broker()
             if not broker.ok:
-                raise CommandError(f"CELERY_BROKER_URL: cannot reach the broker ({broker.detail})")
+                raise CommandError(f"{broker_variable()}: cannot reach the broker ({broker.detail})")
         self.stdout.write(f"database {database.detail}; broker ok")

@@ -1,0 +1,175 @@
+"""`make run`'s launcher: the embedded default end to end, and clear failures at start."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from websockets.sync.client import connect
+
+from tests.conftest import BASE_DIR, free_port, wait_for
+
+SERVICE_VARIABLES = {"DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "SLUICE_REDIS_PREFIX", "DJANGO_SETTINGS_MODULE"}
+
+
+class Launch:
+    """`python -m apps.core.launcher run` in the background, its output collected."""
+
+    def __init__(self, env: dict[str, str]):
+        self.lines: list[str] = []
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "apps.core.launcher", "run"],
+            env=env,
+            cwd=BASE_DIR,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        threading.Thread(target=self._collect, daemon=True).start()
+
+    def _collect(self) -> None:
+        for line in self.process.stdout:
+            self.lines.append(line.rstrip("\n"))
+
+    @property
+    def output(self) -> str:
+        return "\n".join(self.lines)
+
+    def wait_until_running(self, timeout: float = 180) -> None:
+        def running():
+            if self.process.poll() is not None:
+                pytest.fail(f"launcher exited with {self.process.returncode}:\n{self.output[-4000:]}")
+            return "Sluice is running at" in self.output
+
+        wait_for(running, timeout=timeout, interval=0.2, message="the launcher's banner")
+
+    def logins(self) -> dict[str, str]:
+        return dict(re.findall(r"^    (admin|analyst|reviewer)\s+(\S+)$", self.output, flags=re.MULTILINE))
+
+    def stop(self, timeout: float = 60) -> int:
+        self.process.send_signal(signal.SIGINT)
+        try:
+            return self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            raise
+
+
+def processes_mentioning(*needles: str) -> list[str]:
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if any(needle in cmdline for needle in needles):
+            found.append(f"{proc.name}: {cmdline}")
+    return found
+
+
+def embedded_env(data_dir: Path, port: int) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in SERVICE_VARIABLES}
+    env.update(SLUICE_DATA_DIR=str(data_dir), HOST="127.0.0.1", PORT=str(port))
+    return env
+
+
+@pytest.mark.embedded
+def test_embedded_default_end_to_end(tmp_path):
+    """SQLite, the embedded Redis, a real worker and beat: up, green, live, stopped, kept."""
+    data_dir, port = tmp_path / "data", free_port()
+    base = f"http://127.0.0.1:{port}"
+    launch = Launch(embedded_env(data_dir, port))
+    try:
+        launch.wait_until_running()
+        health = httpx.get(f"{base}/healthz", timeout=10)
+        assert health.status_code == 200, health.text
+        checks = health.json()["checks"]
+        assert checks["database"]["detail"].startswith("sqlite")
+        assert checks["broker"]["detail"].startswith("redis+socket")
+        assert checks["worker"]["ok"] is True
+
+        admin = httpx.get(f"{base}/admin/login/", timeout=10)
+        assert admin.status_code == 200 and "Sluice administration" in admin.text
+        assert httpx.get(f"{base}/static/core/shell.css", timeout=10).status_code == 200
+        assert httpx.get(f"{base}/", timeout=10).headers["location"].startswith("/accounts/login/")
+        assert httpx.get(f"{base}/api/docs/", timeout=10).status_code == 200
+
+        logins = launch.logins()
+        assert set(logins) == {"admin", "analyst", "reviewer"}
+        token = httpx.post(
+            f"{base}/api/v1/auth/token/", json={"username": "admin", "password": logins["admin"]}, timeout=10
+        ).json()["token"]
+        auth = {"Authorization": f"Token {token}"}
+        with connect(f"ws://127.0.0.1:{port}/ws/events/", additional_headers=auth, origin=base) as socket:
+            check = httpx.post(f"{base}/api/v1/live-check/", json={}, headers=auth, timeout=10).json()
+            event = json.loads(socket.recv(timeout=30))
+        assert event["type"] == "live.check" and event["id"] == check["id"]
+    finally:
+        code = launch.stop()
+    assert code == 0, launch.output[-3000:]
+    assert processes_mentioning(f"sluice-{launch.process.pid}@", str(data_dir)) == []
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(f"{base}/healthz", timeout=2)
+    with sqlite3.connect(data_dir / "sluice.sqlite3") as db:
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+    # A second start is quick, keeps the data and prints the same logins.
+    again = Launch(embedded_env(data_dir, port))
+    try:
+        started = time.monotonic()
+        again.wait_until_running()
+        elapsed = time.monotonic() - started
+        assert again.logins() == logins
+        me = httpx.get(f"{base}/api/v1/me/", headers=auth, timeout=10)
+        assert me.status_code == 200 and me.json()["username"] == "admin"
+        print(f"second start took {elapsed:.1f} s")
+    finally:
+        assert again.stop() == 0, again.output[-3000:]
+
+
+def run_launcher(env: dict[str, str], timeout: float = 90) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "apps.core.launcher", "run"],
+        env=env,
+        cwd=BASE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize(
+    ("variables", "expected"),
+    [
+        ({"CELERY_BROKER_URL": "redis://127.0.0.1:1/0"}, "sluice: CELERY_BROKER_URL: cannot reach the broker"),
+        ({"CELERY_BROKER_URL": "amqp://guest:guest@127.0.0.1:1//"}, "sluice: CELERY_BROKER_URL: cannot reach"),
+        ({"DATABASE_URL": "postgres://postgres@127.0.0.1:1/sluice"}, "sluice: DATABASE_URL: cannot use the database"),
+        ({"DATABASE_URL": "postgres://postgres@127.0.0.1/"}, "sluice: configuration error: DATABASE_URL: needs"),
+        ({"PORT": "eighty"}, "sluice: PORT: expected a port number"),
+    ],
+    ids=["redis-broker-down", "amqp-broker-down", "database-down", "database-malformed", "port"],
+)
+def test_bad_configuration_fails_at_start_with_one_line(variables, expected, tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in SERVICE_VARIABLES}
+    env.update(SLUICE_DATA_DIR=str(tmp_path), PORT=str(free_port()), REDIS_URL=os.environ["REDIS_URL"])
+    env.update(variables)
+    result = run_launcher(env)
+    assert result.returncode == 2, result.stdout + result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(expected), lines[0]
+    assert "Traceback" not in result.stdout + result.stderr
+    print(lines[0])
