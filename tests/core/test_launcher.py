@@ -173,3 +173,73 @@ def test_bad_configuration_fails_at_start_with_one_line(variables, expected, tmp
     assert lines[0].startswith(expected), lines[0]
     assert "Traceback" not in result.stdout + result.stderr
     print(lines[0])
+
+
+AMQP_URL = os.environ.get("SLUICE_TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672//")
+
+
+def amqp_reachable() -> bool:
+    from kombu import Connection
+
+    try:
+        with Connection(AMQP_URL, connect_timeout=2) as conn:
+            conn.ensure_connection(max_retries=1)
+    except Exception:
+        return False
+    return True
+
+
+@pytest.fixture
+def scratch_postgres_url():
+    """A fresh, empty PostgreSQL database next to the test database, dropped afterwards."""
+    import psycopg
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("runs when the suite runs on PostgreSQL (DATABASE_URL set)")
+    db = connection.settings_dict
+    name = f"sluice_launch_{os.getpid()}"
+    admin = {"host": db["HOST"] or "127.0.0.1", "port": db["PORT"] or 5432, "user": db["USER"], "password": db["PASSWORD"]}
+    with psycopg.connect(dbname="postgres", autocommit=True, **admin) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    password = f":{db['PASSWORD']}" if db["PASSWORD"] else ""
+    yield f"postgres://{db['USER']}{password}@{admin['host']}:{admin['port']}/{name}"
+    with psycopg.connect(dbname="postgres", autocommit=True, **admin) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.mark.parametrize("broker", ["redis", "rabbitmq"])
+def test_the_same_command_runs_on_production_services(broker, scratch_postgres_url, tmp_path):
+    """DATABASE_URL, CELERY_BROKER_URL and REDIS_URL set: PostgreSQL, Redis or RabbitMQ, channels-redis."""
+    if broker == "rabbitmq" and not amqp_reachable():
+        pytest.skip(f"no RabbitMQ at {AMQP_URL}")
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = embedded_env(tmp_path / "data", port)
+    env.update(
+        DATABASE_URL=scratch_postgres_url,
+        REDIS_URL=os.environ["REDIS_URL"],
+        SLUICE_REDIS_PREFIX=f"sluice-launch-{os.getpid()}",
+        CELERY_BROKER_URL=AMQP_URL if broker == "rabbitmq" else os.environ["REDIS_URL"],
+    )
+    launch = Launch(env)
+    try:
+        launch.wait_until_running()
+        checks = httpx.get(f"{base}/healthz", timeout=10).json()["checks"]
+        assert checks["database"]["detail"].startswith("postgresql")
+        assert checks["broker"]["detail"].startswith("amqp" if broker == "rabbitmq" else "redis")
+        assert checks["worker"]["ok"] is True
+        # The embedded Redis was not started: every service is the one named by the environment.
+        assert not (tmp_path / "data" / "redis").exists()
+        token = httpx.post(
+            f"{base}/api/v1/auth/token/",
+            json={"username": "admin", "password": launch.logins()["admin"]},
+            timeout=10,
+        ).json()["token"]
+        auth = {"Authorization": f"Token {token}"}
+        with connect(f"ws://127.0.0.1:{port}/ws/events/", additional_headers=auth, origin=base) as socket:
+            check = httpx.post(f"{base}/api/v1/live-check/", json={}, headers=auth, timeout=10).json()
+            assert json.loads(socket.recv(timeout=30))["id"] == check["id"]
+    finally:
+        assert launch.stop() == 0, launch.output[-3000:]

@@ -1,5 +1,7 @@
 """Settings shared by every deployment. Values come from the environment through ``env``."""
 
+from pathlib import Path
+
 from .celery import *  # noqa: F403 - one module per integration, merged here
 from .celery import REDIS_KEY_PREFIX, REDIS_URL
 from .env import BASE_DIR, data_dir, database_config, env_bool, env_list, env_str, secret_key
@@ -107,8 +109,11 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = DATA_DIR / "static"
-STATIC_ROOT.mkdir(exist_ok=True)
+STATIC_ROOT = Path(
+    env_str("SLUICE_STATIC_ROOT", None, "Where collectstatic puts static files. Unset: static/ in the data dir.")
+    or DATA_DIR / "static"
+)
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 FRONTEND_DIST = BASE_DIR / "frontend" / "dist"
 STATICFILES_DIRS = [FRONTEND_DIST] if FRONTEND_DIST.is_dir() else []
 STORAGES = {
