@@ -29,16 +29,17 @@ def _elapsed_ms(started: float) -> int:
     return round((time.perf_counter() - started) * 1000)
 
 
-def check_database() -> Check:
+def check_database(db=None) -> Check:
+    db = db or connection
     started = time.perf_counter()
     try:
-        with connection.cursor() as cursor:
+        with db.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
     except Exception as exc:
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-        return Check(False, f"{connection.vendor}: {type(exc).__name__}: {first_line}")
-    return Check(True, f"{connection.vendor}, {_elapsed_ms(started)} ms")
+        return Check(False, f"{db.vendor}: {type(exc).__name__}: {first_line}")
+    return Check(True, f"{db.vendor}, {_elapsed_ms(started)} ms")
 
 
 def check_broker(url: str | None = None) -> Check:

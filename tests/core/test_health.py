@@ -96,3 +96,24 @@ def test_beat_task_runs_on_the_worker_and_records_the_scheduler(celery_worker_pr
     ServiceHeartbeat.objects.filter(kind="scheduler").delete()
     scheduler_heartbeat.delay()
     wait_for(lambda: ServiceHeartbeat.objects.filter(kind="scheduler", name="beat").exists(), message="beat tick")
+
+
+@pytest.mark.django_db
+def test_database_check_fails_on_an_unreachable_database(tmp_path):
+    from django.db import connection
+    from django.db.utils import ConnectionHandler
+
+    from apps.core.health import check_database
+
+    broken = dict(connection.settings_dict)
+    if connection.vendor == "sqlite":
+        broken["NAME"] = str(tmp_path / "missing-dir" / "db.sqlite3")
+    else:
+        broken["PORT"] = 1
+    handler = ConnectionHandler({"default": broken})
+    try:
+        result = check_database(handler["default"])
+    finally:
+        handler.close_all()
+    assert result.ok is False
+    assert result.detail.startswith(f"{connection.vendor}: OperationalError")

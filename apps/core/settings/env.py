@@ -103,11 +103,14 @@ def secret_key(*, required: bool) -> str:
     if required:
         raise ConfigError("SECRET_KEY", "must be set in production (at least 50 random characters)")
     key_file = data_dir() / "secret_key"
-    if key_file.exists():
-        return key_file.read_text().strip()
     key = secrets.token_urlsafe(64)
-    key_file.touch(mode=0o600)
-    key_file.write_text(key)
+    try:
+        # O_EXCL: when several processes start at once, exactly one key is ever written.
+        descriptor = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return key_file.read_text().strip()
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write(key)
     return key
 
 
