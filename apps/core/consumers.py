@@ -6,8 +6,9 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from apps.core.events import user_group
 
-# Close code for "not signed in" (4000-4999 are free for applications).
+# Close codes (4000-4999 are free for applications).
 CLOSE_UNAUTHENTICATED = 4401
+CLOSE_NOT_FOUND = 4404
 
 
 class LiveEventsConsumer(AsyncJsonWebsocketConsumer):
@@ -18,10 +19,24 @@ class LiveEventsConsumer(AsyncJsonWebsocketConsumer):
         if user is None or not user.is_authenticated:
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
+        # Something the user may not see does not exist, for a socket as for the API.
+        if not await self.allowed():
+            await self.close(code=CLOSE_NOT_FOUND)
+            return
         self.joined = await self.stream_groups()
         for group in self.joined:
             await self.channel_layer.group_add(group, self.channel_name)
         await self.accept()
+        snapshot = await self.snapshot()
+        if snapshot is not None:
+            await self.send_json(snapshot)
+
+    async def allowed(self) -> bool:
+        return True
+
+    async def snapshot(self) -> dict | None:
+        """What a late subscriber needs to catch up, sent right after the handshake."""
+        return None
 
     async def disconnect(self, code: int) -> None:
         for group in getattr(self, "joined", []):
@@ -36,7 +51,10 @@ class LiveEventsConsumer(AsyncJsonWebsocketConsumer):
             await self.send_json({"type": "pong"})
 
     async def live_event(self, message: dict) -> None:
-        await self.send_json(message["event"])
+        event = message["event"]
+        # Producers batch events (a chain of quick steps is one message); clients get one frame each.
+        for item in event["events"] if event.get("type") == "batch" else [event]:
+            await self.send_json(item)
 
 
 class UserEventsConsumer(LiveEventsConsumer):

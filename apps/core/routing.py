@@ -3,7 +3,9 @@
 from django.urls import path
 
 from apps.core.consumers import UserEventsConsumer
+from apps.engine.consumers import RunEventsConsumer
 
 websocket_urlpatterns = [
     path("ws/events/", UserEventsConsumer.as_asgi()),
+    path("ws/runs/<uuid:run_id>/", RunEventsConsumer.as_asgi()),
 ]

@@ -9,6 +9,8 @@ from apps.core import views
 
 api_v1 = [
     path("", include("apps.accounts.urls")),
+    path("", include("apps.workflows.urls")),
+    path("", include("apps.engine.urls")),
     path("health/", views.HealthView.as_view(), name="health"),
     path("live-check/", views.LiveCheckView.as_view(), name="live-check"),
 ]

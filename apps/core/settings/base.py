@@ -32,6 +32,8 @@ INSTALLED_APPS = [
     "channels",
     "apps.core",
     "apps.accounts",
+    "apps.workflows",
+    "apps.engine",
 ]
 
 MIDDLEWARE = [
@@ -144,6 +146,13 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
 }
+
+# Outbound HTTP (HTTP node, webhooks, model providers) refuses private and loopback
+# addresses; these CIDRs or addresses are let through (e.g. an internal API).
+OUTBOUND_ALLOWLIST = env_list(
+    "OUTBOUND_ALLOWLIST", [], "Comma-separated CIDRs/addresses outbound HTTP may reach despite being private."
+)
+SLUICE_NODE_TYPES = env_list("SLUICE_NODE_TYPES", [], "Comma-separated dotted paths of extra node type classes.")
 
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO", "Log level: DEBUG, INFO, WARNING, ERROR.").upper()
 LOGGING = {

@@ -1,0 +1,162 @@
+"""The one outbound HTTP helper. Nothing else in Sluice imports httpx.
+
+Every connection is checked where it is made: the host name is resolved, and a connection
+goes only to an address that is public or on the operator's allow-list
+(``OUTBOUND_ALLOWLIST``). Loopback, private, link-local (cloud metadata included), CGNAT,
+multicast, reserved and unspecified addresses are refused. Because the check sits in the
+transport's connect step, it runs again for every redirect hop and cannot be bypassed by
+DNS rebinding between the check and the connection (we connect to the address we checked).
+Environment proxies are ignored so that they cannot route around the check.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import httpcore
+import httpx
+from django.conf import settings
+
+CGNAT = ipaddress.ip_network("100.64.0.0/10")
+METADATA_HOSTS = frozenset({"metadata.google.internal", "metadata", "instance-data"})
+DEFAULT_MAX_BYTES = 10 * 1024 * 1024
+
+
+class OutboundBlocked(Exception):
+    """The destination is not allowed; the message says which address and why."""
+
+
+class ResponseTooLarge(Exception):
+    pass
+
+
+def _networks(entries: Iterable[str]) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    return [ipaddress.ip_network(entry, strict=False) for entry in entries]
+
+
+def blocked_reason(address: str, allowlist: Iterable[str] = ()) -> str | None:
+    """Why a connection to this IP address is refused, or None when it is allowed."""
+    ip = ipaddress.ip_address(address)
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
+        ip = ip.ipv4_mapped
+    if any(ip in network for network in _networks(allowlist)):
+        return None
+    checks = (
+        (ip.is_loopback, "loopback"),
+        (ip.is_link_local, "link-local (cloud metadata)"),
+        (ip in CGNAT, "carrier-grade NAT"),
+        (ip.is_private, "private"),
+        (ip.is_multicast, "multicast"),
+        (ip.is_unspecified, "unspecified"),
+        (ip.is_reserved, "reserved"),
+    )
+    for matched, reason in checks:
+        if matched:
+            return reason
+    return None
+
+
+def _allowlist() -> list[str]:
+    return list(getattr(settings, "OUTBOUND_ALLOWLIST", []))
+
+
+class _GuardedBackend(httpcore.SyncBackend):
+    """Resolves, checks, then connects to the checked address."""
+
+    def __init__(self, allowlist: list[str]):
+        super().__init__()
+        self.allowlist = allowlist
+
+    def connect_tcp(self, host, port, timeout=None, local_address=None, socket_options=None):
+        if host.lower().rstrip(".") in METADATA_HOSTS:
+            raise OutboundBlocked(f"{host} is a cloud metadata host")
+        try:
+            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        except socket.gaierror as exc:
+            raise httpcore.ConnectError(f"cannot resolve {host}: {exc}") from exc
+        last_error: Exception | None = None
+        for *_, sockaddr in infos:
+            address = sockaddr[0]
+            reason = blocked_reason(address, self.allowlist)
+            if reason:
+                raise OutboundBlocked(f"{host} resolves to {address}, a {reason} address; not allowed")
+            try:
+                return super().connect_tcp(address, port, timeout, local_address, socket_options)
+            except httpcore.ConnectError as exc:
+                last_error = exc
+        raise last_error or httpcore.ConnectError(f"cannot connect to {host}")
+
+
+def client(*, timeout: float = 30, follow_redirects: bool = True, max_redirects: int = 5) -> httpx.Client:
+    """An httpx client whose every connection goes through the address check."""
+    transport = httpx.HTTPTransport(retries=0)
+    transport._pool = httpcore.ConnectionPool(  # the public constructor has no backend hook
+        ssl_context=httpx.create_ssl_context(),
+        max_connections=20,
+        max_keepalive_connections=10,
+        network_backend=_GuardedBackend(_allowlist()),
+    )
+    return httpx.Client(
+        transport=transport,
+        timeout=timeout,
+        follow_redirects=follow_redirects,
+        max_redirects=max_redirects,
+        trust_env=False,
+    )
+
+
+@dataclass
+class Response:
+    status_code: int
+    headers: dict[str, str]
+    body: bytes
+    url: str
+
+    def json(self) -> Any:
+        import json
+
+        return json.loads(self.body)
+
+
+def request(
+    method: str,
+    url: str,
+    *,
+    headers: dict[str, str] | None = None,
+    params: dict[str, Any] | None = None,
+    json: Any = None,
+    content: str | bytes | None = None,
+    timeout: float = 30,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> Response:
+    """One outbound request with the address check, a timeout and a size limit."""
+    parsed = httpx.URL(url)
+    if parsed.scheme not in ("http", "https"):
+        raise OutboundBlocked(f"only http and https URLs are allowed, not {parsed.scheme or 'none'}")
+    with (
+        client(timeout=timeout) as http,
+        http.stream(method, url, headers=headers, params=params, json=json, content=content) as response,
+    ):
+        declared = response.headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > max_bytes:
+            raise ResponseTooLarge(f"response of {declared} bytes is over the {max_bytes}-byte limit")
+        chunks, size = [], 0
+        for chunk in response.iter_bytes():
+            size += len(chunk)
+            if size > max_bytes:
+                raise ResponseTooLarge(f"response is over the {max_bytes}-byte limit")
+            chunks.append(chunk)
+        return Response(
+            status_code=response.status_code,
+            headers=dict(response.headers),
+            body=b"".join(chunks),
+            url=str(response.url),
+        )
+
+
+# Errors a caller may treat as "the other side failed" (retryable), as opposed to refusals.
+TransportError = httpx.TransportError

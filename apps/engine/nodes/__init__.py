@@ -1,0 +1,16 @@
+"""Built-in node types."""
+
+from apps.engine.nodes.flow import ConditionNode, DelayNode, MergeNode, OutputNode, SwitchNode, TransformNode
+from apps.engine.nodes.http import HttpRequestNode
+from apps.engine.nodes.triggers import ManualTrigger
+
+BUILTIN_NODE_TYPES = (
+    ManualTrigger,
+    TransformNode,
+    ConditionNode,
+    SwitchNode,
+    MergeNode,
+    DelayNode,
+    OutputNode,
+    HttpRequestNode,
+)

@@ -1,0 +1,368 @@
+"""The runner: moves a run's state machine forward. The Django side of the engine core.
+
+``advance(run_id)`` locks the run, reads its steps, asks ``core.scheduler.plan`` what is
+ready, runs every ready *quick* node right here — a chain of transforms and conditions
+runs in one go — and records their steps in one bulk write. Ready *slow* nodes get a
+queued step and a Celery task of their own (``execute_step``), enqueued after commit.
+A slow step is claimed with a conditional update, so a duplicated or redelivered task
+does its work once; when it finishes it calls ``advance`` again.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from apps.engine import events
+from apps.engine.core import templating
+from apps.engine.core.graph import Graph, Node
+from apps.engine.core.scheduler import IN_FLIGHT, NodeState, Status, active_inputs, is_settled, plan
+from apps.engine.models import TERMINAL_RUN_STATUSES, Run, RunStatus, Step, StepStatus
+from apps.engine.registry import get_registry
+from apps.engine.sdk import Context, NodeError, NodeResult, NodeType
+
+logger = logging.getLogger(__name__)
+HOSTNAME = socket.gethostname()
+
+
+@dataclass(frozen=True)
+class LoadedGraph:
+    graph: Graph
+    types: dict[str, NodeType]
+    first_wins: frozenset[str]
+    error_edges: frozenset[str]  # nodes whose `error` port is connected
+
+
+_graphs: dict[int, LoadedGraph] = {}
+
+
+def load_graph(version_id: int, graph_data: dict) -> LoadedGraph:
+    """The parsed graph of a workflow version (versions never change, so it is cached)."""
+    loaded = _graphs.get(version_id)
+    if loaded is None:
+        graph = Graph.from_dict(graph_data)
+        registry = get_registry()
+        types = {node.id: registry.get(node.type) for node in graph.nodes}
+        first_wins = frozenset(
+            node.id for node in graph.nodes if node.type == "merge" and node.params.get("mode") == "first"
+        )
+        error_edges = frozenset(edge.source for edge in graph.edges if edge.source_port == "error")
+        loaded = LoadedGraph(graph, types, first_wins, error_edges)
+        if len(_graphs) > 512:
+            _graphs.clear()
+        _graphs[version_id] = loaded
+    return loaded
+
+
+def _state_of(step: Step) -> NodeState:
+    return NodeState(Status(step.status), tuple(step.ports or ()), step.output)
+
+
+def _template_data(run: Run, states: dict[str, NodeState]) -> dict[str, Any]:
+    return {
+        "input": run.input,
+        "nodes": {
+            node_id: {"output": state.output, "status": str(state.status)}
+            for node_id, state in states.items()
+            if state.status in (Status.SUCCEEDED, Status.FAILED)
+        },
+        "run": {"id": str(run.id), "version": run.version},
+    }
+
+
+def render_params(node: Node, node_type: NodeType, data: dict[str, Any]) -> dict[str, Any]:
+    keep = set(node_type.raw_params) | set(node_type.expression_params)
+    return {
+        key: value if key in keep else templating.render_value(value, data) for key, value in node.params.items()
+    }
+
+
+def _error(message: str, **details: Any) -> dict[str, Any]:
+    return {"message": message, **({"details": details} if details else {})}
+
+
+def call_node(
+    node: Node, node_type: NodeType, run: Run, data: dict[str, Any], inputs: dict[str, Any], attempt: int
+) -> tuple[dict[str, Any] | None, NodeResult | None, NodeError | None]:
+    """Render params and run one node; returns (rendered params, result, error)."""
+    params = None
+    try:
+        params = render_params(node, node_type, data)
+        context = Context(
+            run_id=str(run.id),
+            node_id=node.id,
+            attempt=attempt,
+            params=params,
+            data=data,
+            logger=logging.getLogger(f"sluice.run.{node.type}"),
+            idempotency_key=f"{run.id}:{node.id}",
+        )
+        result = node_type.run(context, inputs)
+    except templating.TemplateError as exc:
+        return params, None, NodeError(f"params: {exc.message}")
+    except NodeError as exc:
+        return params, None, exc
+    except Exception as exc:  # a bug in a node must fail its step, not the worker
+        logger.exception("node %s (%s) raised", node.id, node.type)
+        return params, None, NodeError(f"{type(exc).__name__}: {exc}")
+    if not isinstance(result, NodeResult):
+        result = NodeResult(result)
+    return params, result, None
+
+
+class _Advance:
+    """One pass of ``advance`` over a locked run."""
+
+    def __init__(self, run: Run, loaded: LoadedGraph):
+        self.run = run
+        self.loaded = loaded
+        self.now = timezone.now()
+        self.steps = {step.node_id: step for step in run.steps.all()}
+        self.states = {node_id: _state_of(step) for node_id, step in self.steps.items()}
+        self.new_steps: list[Step] = []
+        self.slow: list[Step] = []
+        self.events: list[dict[str, Any]] = []
+        self.sequence = len(self.steps)
+        self.failure: dict[str, Any] | None = None
+
+    def _add(self, node_id: str, status: StepStatus, **fields: Any) -> Step:
+        node = self.loaded.graph.by_id[node_id]
+        step = Step(
+            run=self.run, node_id=node_id, type=node.type, status=status, sequence=self.sequence, **fields
+        )
+        self.sequence += 1
+        self.new_steps.append(step)
+        self.states[node_id] = NodeState(Status(status), tuple(fields.get("ports") or ()), fields.get("output"))
+        self.events.append(events.step_event(step))
+        return step
+
+    def _run_quick(self, node_id: str) -> None:
+        graph, node_type = self.loaded.graph, self.loaded.types[node_id]
+        node = graph.by_id[node_id]
+        inputs = active_inputs(graph, node_id, self.states, collect=node_type.collect_inputs)
+        started = timezone.now()
+        params, result, error = call_node(
+            node, node_type, self.run, _template_data(self.run, self.states), inputs, attempt=1
+        )
+        common = {"attempts": 1, "params": params, "input": inputs, "started_at": started,
+                  "finished_at": timezone.now(), "worker": HOSTNAME}  # fmt: skip
+        if error is None:
+            self._add(node_id, StepStatus.SUCCEEDED, output=result.output, ports=list(result.ports), **common)
+            return
+        self._fail(node_id, error, common)
+
+    def _fail(self, node_id: str, error: NodeError, common: dict[str, Any]) -> None:
+        payload = _error(error.message, **error.details)
+        if node_id in self.loaded.error_edges:
+            self._add(node_id, StepStatus.FAILED, output=payload, ports=["error"], error=payload, **common)
+        else:
+            self._add(node_id, StepStatus.FAILED, error=payload, ports=[], **common)
+            self.failure = {"node": node_id, **payload}
+
+    def _check_failed_slow_steps(self) -> None:
+        for node_id, step in self.steps.items():
+            if step.status == StepStatus.FAILED and "error" not in (step.ports or ()):
+                self.failure = {"node": node_id, **(step.error or {"message": "failed"})}
+                return
+
+    def go(self) -> None:
+        ready: list[str] = []
+        if self.run.status == RunStatus.QUEUED:
+            self.run.status = RunStatus.RUNNING
+            self.run.started_at = self.now
+            self.events.append({"type": "run.started", "run": str(self.run.id)})
+            ready.append(self.run.trigger_node)
+            for node in self.loaded.graph.nodes:
+                if self.loaded.types[node.id].trigger and node.id != self.run.trigger_node:
+                    self._add(node.id, StepStatus.SKIPPED)
+        self._check_failed_slow_steps()
+        while self.failure is None:
+            decision = plan(self.loaded.graph, self.states, first_wins=self.loaded.first_wins)
+            for node_id in decision.skip:
+                self.states.pop(node_id, None)
+                self._add(node_id, StepStatus.SKIPPED)
+            ready += [node_id for node_id in decision.ready if node_id not in ready]
+            if not ready:
+                break
+            batch, ready = ready, []
+            for node_id in batch:
+                if self.loaded.types[node_id].speed == "slow":
+                    inputs = active_inputs(
+                        self.loaded.graph, node_id, self.states, collect=self.loaded.types[node_id].collect_inputs
+                    )
+                    self.slow.append(self._add(node_id, StepStatus.QUEUED, input=inputs))
+                else:
+                    self._run_quick(node_id)
+                    if self.failure is not None:
+                        break
+        self._finish()
+
+    def _finish(self) -> None:
+        run = self.run
+        if self.failure is not None:
+            run.status = RunStatus.FAILED
+            run.error = self.failure
+            run.finished_at = self.now
+            self.slow = []
+        elif is_settled(self.loaded.graph, self.states):
+            run.status = RunStatus.SUCCEEDED
+            run.output = self._output()
+            run.finished_at = self.now
+        else:
+            in_flight = [s.status for s in self.states.values() if s.status in IN_FLIGHT]
+            waiting = in_flight and all(status == Status.WAITING for status in in_flight)
+            run.status = RunStatus.WAITING if waiting else RunStatus.RUNNING
+
+    def _output(self) -> Any:
+        outputs = {
+            node.id: self.states[node.id].output
+            for node in self.loaded.graph.nodes
+            if node.type == "output" and self.states.get(node.id, NodeState(Status.SKIPPED)).status == Status.SUCCEEDED
+        }
+        if len(outputs) == 1:
+            return next(iter(outputs.values()))
+        return outputs or None
+
+    def save(self) -> None:
+        if self.new_steps:
+            Step.objects.bulk_create(self.new_steps)
+        if self.run.status in TERMINAL_RUN_STATUSES:
+            # Whatever is still queued or waiting will never run now.
+            Step.objects.filter(run=self.run, status__in=[StepStatus.QUEUED, StepStatus.WAITING]).update(
+                status=StepStatus.CANCELLED, finished_at=self.now
+            )
+            self.events.append(events.run_event(self.run))
+        self.run.save(update_fields=["status", "started_at", "finished_at", "output", "error"])
+        slow, run_id, batch = list(self.slow), str(self.run.id), list(self.events)
+
+        def after_commit() -> None:
+            from apps.engine.tasks import execute_step
+
+            for step in slow:
+                execute_step.apply_async(kwargs={"step_id": step.pk}, queue=self.loaded.types[step.node_id].queue)
+            events.emit_run_events(run_id, batch)
+
+        transaction.on_commit(after_commit)
+
+
+def advance(run_id: str) -> None:
+    """Move the run forward as far as it can go without waiting for anything."""
+    with transaction.atomic():
+        run = Run.objects.select_for_update().select_related("workflow_version").filter(pk=run_id).first()
+        if run is None or run.status in TERMINAL_RUN_STATUSES:
+            return
+        loaded = load_graph(run.workflow_version_id, run.workflow_version.graph)
+        step = _Advance(run, loaded)
+        step.go()
+        step.save()
+
+
+CLAIMABLE = [StepStatus.QUEUED]
+
+
+def _claim(step_id: int, task_id: str) -> Step | None:
+    """Take the step for this task, or None if another delivery already did its work."""
+    now = timezone.now()
+    claimed = Step.objects.filter(pk=step_id, status=StepStatus.QUEUED).update(
+        status=StepStatus.RUNNING, attempts=F("attempts") + 1, started_at=now, worker=HOSTNAME, task_id=task_id
+    )
+    if not claimed:
+        # The same task delivered again (its worker died mid-node) takes its step back;
+        # a waiting step whose time has come is claimed by its wake-up task.
+        claimed = Step.objects.filter(pk=step_id, status=StepStatus.RUNNING, task_id=task_id).update(
+            attempts=F("attempts") + 1, started_at=now, worker=HOSTNAME
+        ) or Step.objects.filter(pk=step_id, status=StepStatus.WAITING, wake_at__lte=now).update(
+            status=StepStatus.RUNNING, started_at=now, worker=HOSTNAME, task_id=task_id
+        )
+    if not claimed:
+        return None
+    return Step.objects.select_related("run", "run__workflow_version").get(pk=step_id)
+
+
+def execute_step(step_id: int, task_id: str) -> None:
+    """Run one slow step (outside any transaction), record the outcome, advance the run."""
+    step = _claim(step_id, task_id)
+    if step is None:
+        return
+    run = step.run
+    if run.status in TERMINAL_RUN_STATUSES:
+        Step.objects.filter(pk=step.pk).update(status=StepStatus.CANCELLED, finished_at=timezone.now())
+        return
+    loaded = load_graph(run.workflow_version_id, run.workflow_version.graph)
+    node, node_type = loaded.graph.by_id[step.node_id], loaded.types[step.node_id]
+    events.emit_run_events(str(run.id), [events.step_event(step)])
+
+    if node.type == "delay" and step.wake_at is None:
+        _park(step, node, node_type, run, loaded)
+        return
+
+    others = run.steps.exclude(pk=step.pk).only("node_id", "status", "ports", "output")
+    states = {other.node_id: _state_of(other) for other in others}
+    data = _template_data(run, states)
+    params, result, error = call_node(node, node_type, run, data, step.input or {}, step.attempts)
+    now = timezone.now()
+    mine = Step.objects.filter(pk=step.pk, status=StepStatus.RUNNING, task_id=task_id)
+    if error is None:
+        mine.update(status=StepStatus.SUCCEEDED, params=params, output=result.output, ports=list(result.ports),
+                    error=None, finished_at=now)  # fmt: skip
+    elif error.retryable and step.attempts < node_type.max_attempts:
+        backoff = min(2 ** (step.attempts - 1), 60)
+        if mine.update(status=StepStatus.QUEUED, params=params, error=_error(error.message, **error.details)):
+            from apps.engine.tasks import execute_step as task
+
+            task.apply_async(kwargs={"step_id": step.pk}, queue=node_type.queue, countdown=backoff)
+        return
+    else:
+        payload = _error(error.message, **error.details)
+        to_error_port = step.node_id in loaded.error_edges
+        mine.update(status=StepStatus.FAILED, params=params, error=payload, finished_at=now,
+                    output=payload if to_error_port else None, ports=["error"] if to_error_port else [])  # fmt: skip
+    advance(str(run.id))
+
+
+def _park(step: Step, node: Node, node_type: NodeType, run: Run, loaded: LoadedGraph) -> None:
+    """A delay: the step waits, holding no worker, until a task (or the sweep) wakes it."""
+    states = {s.node_id: _state_of(s) for s in run.steps.exclude(pk=step.pk)}
+    try:
+        seconds = float(render_params(node, node_type, _template_data(run, states))["seconds"])
+    except (templating.TemplateError, KeyError, TypeError, ValueError) as exc:
+        Step.objects.filter(pk=step.pk).update(
+            status=StepStatus.FAILED, error=_error(f"params.seconds: {exc}"), finished_at=timezone.now()
+        )
+        advance(str(run.id))
+        return
+    wake_at = timezone.now() + timedelta(seconds=seconds)
+    Step.objects.filter(pk=step.pk, status=StepStatus.RUNNING).update(
+        status=StepStatus.WAITING, wake_at=wake_at, params={"seconds": seconds}
+    )
+    from apps.engine.tasks import execute_step as task
+
+    transaction.on_commit(
+        lambda: task.apply_async(kwargs={"step_id": step.pk}, queue=node_type.queue, eta=wake_at)
+    )
+    advance(str(run.id))
+
+
+def cancel(run: Run) -> bool:
+    """Cancel a run that has not finished; False if it already had."""
+    with transaction.atomic():
+        locked = Run.objects.select_for_update().get(pk=run.pk)
+        if locked.status in TERMINAL_RUN_STATUSES:
+            return False
+        now = timezone.now()
+        locked.status = RunStatus.CANCELLED
+        locked.finished_at = now
+        locked.save(update_fields=["status", "finished_at"])
+        Step.objects.filter(run=locked, status__in=[StepStatus.QUEUED, StepStatus.WAITING]).update(
+            status=StepStatus.CANCELLED, finished_at=now
+        )
+        batch = [events.run_event(locked)]
+        transaction.on_commit(lambda: events.emit_run_events(str(locked.id), batch))
+    return True

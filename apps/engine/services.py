@@ -1,0 +1,59 @@
+"""Engine writes: start and cancel runs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+
+from apps.core.api import Conflict, DomainError
+from apps.engine.core.validation import validate
+from apps.engine.models import Run
+from apps.engine.registry import get_registry
+
+
+def _trigger_node(graph: dict[str, Any], trigger: str) -> str:
+    registry = get_registry()
+    wanted = f"trigger.{trigger}"
+    triggers = [n for n in graph.get("nodes", []) if n.get("type") in registry and registry.get(n["type"]).trigger]
+    for node in triggers:
+        if node["type"] == wanted:
+            return node["id"]
+    if triggers and trigger == "manual":
+        return triggers[0]["id"]
+    raise DomainError(f"the workflow has no {wanted} node to start from", field="graph")
+
+
+@transaction.atomic
+def run_start(*, workflow_version, input: Any, user, trigger: str = "manual") -> Run:
+    """Create a run pinned to this exact version and hand it to a worker after commit."""
+    from apps.engine.tasks import advance_run
+
+    problems = validate(workflow_version.graph, get_registry())
+    if problems:
+        raise DomainError(
+            "the workflow version is not valid; fix it before running",
+            field="graph",
+            extra={"errors": [p.as_dict() for p in problems]},
+        )
+    run = Run.objects.create(
+        workflow_id=workflow_version.workflow_id,
+        workflow_version=workflow_version,
+        version=workflow_version.version,
+        trigger=trigger,
+        trigger_node=_trigger_node(workflow_version.graph, trigger),
+        input=input,
+        created_by=user if user is not None and user.is_authenticated else None,
+    )
+    transaction.on_commit(lambda: advance_run.delay(run_id=str(run.pk)))
+    return run
+
+
+def run_cancel(*, run: Run) -> Run:
+    """Cancel a run; refused with 409 when it has already finished."""
+    from apps.engine import runner
+
+    if not runner.cancel(run):
+        raise Conflict(f"the run has already finished ({run.status})")
+    run.refresh_from_db()
+    return run

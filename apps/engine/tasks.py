@@ -1,0 +1,19 @@
+"""Engine tasks: thin, idempotent (conditional updates), redelivered if their worker dies."""
+
+from celery import shared_task
+
+from apps.engine import runner
+
+
+@shared_task(name="sluice.engine.advance", bind=True, acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def advance_run(self, *, run_id: str) -> None:
+    """Run every quick node that is ready and queue the slow ones."""
+    runner.advance(run_id)
+
+
+@shared_task(
+    name="sluice.engine.execute_step", bind=True, acks_late=True, reject_on_worker_lost=True, ignore_result=True
+)
+def execute_step(self, *, step_id: int) -> None:
+    """Run one slow node (HTTP, timer…) on the queue of its kind, then advance the run."""
+    runner.execute_step(step_id, self.request.id)

@@ -1,0 +1,8 @@
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from apps.engine.api import NodeTypesView, RunViewSet
+
+router = SimpleRouter()
+router.register("runs", RunViewSet, basename="run")
+urlpatterns = [path("node-types/", NodeTypesView.as_view(), name="node-types"), *router.urls]

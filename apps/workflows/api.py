@@ -1,0 +1,162 @@
+"""Workflows API: CRUD with revision checks, runs, import/export. Views are thin."""
+
+from __future__ import annotations
+
+from django.http import Http404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+
+from apps.core.api import DomainError
+from apps.engine import selectors as engine_selectors
+from apps.engine import services as engine_services
+from apps.engine.api import RunOutput
+from apps.workflows import selectors, services
+from apps.workflows.models import Workflow, WorkflowVersion
+
+
+class WorkflowOutput(serializers.ModelSerializer):
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = Workflow
+        fields = ["id", "name", "description", "graph", "revision", "created_by", "created_at", "updated_at"]
+
+
+class WorkflowCreateInput(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+    graph = serializers.JSONField(default=dict)
+
+
+class WorkflowUpdateInput(serializers.Serializer):
+    name = serializers.CharField(max_length=200, required=False)
+    description = serializers.CharField(required=False, allow_blank=True)
+    graph = serializers.JSONField(required=False)
+    revision = serializers.IntegerField(required=False, min_value=1, help_text="The revision this edit started from.")
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")
+
+
+class RunStartInput(serializers.Serializer):
+    input = serializers.JSONField(default=dict)
+    version = serializers.IntegerField(required=False, min_value=1)
+
+
+class VersionOutput(serializers.ModelSerializer):
+    author = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = WorkflowVersion
+        fields = ["version", "created_at", "author", "reason"]
+
+
+def base_revision(request, data: dict) -> int:
+    """The revision an edit started from: the `revision` field, or an `If-Match` header."""
+    if "revision" in data:
+        return data["revision"]
+    header = request.headers.get("If-Match", "").strip().strip('"').removeprefix("W/").strip('"')
+    if header.isdigit():
+        return int(header)
+    raise DomainError("name the revision this edit started from (`revision` field or If-Match)", field="revision")
+
+
+class WorkflowViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet
+):
+    """Workflows the user may see; every save names its base revision."""
+
+    serializer_class = WorkflowOutput
+
+    def get_queryset(self):
+        action_name = {"partial_update": "change", "destroy": "delete", "runs": "run"}.get(self.action, "view")
+        return selectors.workflows_for(
+            user=self.request.user, action=action_name, search=self.request.query_params.get("search", "")
+        )
+
+    @extend_schema(
+        parameters=[OpenApiParameter("search", str, description="Part of the name")],
+        responses=WorkflowOutput(many=True),
+    )
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(request=WorkflowCreateInput, responses={201: WorkflowOutput})
+    def create(self, request):
+        data = WorkflowCreateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        workflow = services.workflow_create(user=request.user, **data.validated_data)
+        return Response(WorkflowOutput(workflow).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=WorkflowUpdateInput, responses=WorkflowOutput)
+    def partial_update(self, request, pk=None):
+        workflow = self.get_object()
+        data = WorkflowUpdateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        revision = base_revision(request, values)
+        values.pop("revision", None)
+        workflow = services.workflow_save(workflow=workflow, base_revision=revision, user=request.user, **values)
+        return Response(WorkflowOutput(workflow).data, headers={"ETag": f'"{workflow.revision}"'})
+
+    def retrieve(self, request, *args, **kwargs):
+        workflow = self.get_object()
+        return Response(WorkflowOutput(workflow).data, headers={"ETag": f'"{workflow.revision}"'})
+
+    def perform_destroy(self, instance):
+        services.workflow_delete(workflow=instance)
+
+    @extend_schema(request=RunStartInput, responses={201: RunOutput})
+    @action(detail=True, methods=["post"])
+    def runs(self, request, pk=None):
+        """Start a run of the latest version, or of `version`."""
+        workflow = self.get_object()
+        data = RunStartInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            version = selectors.version_get(workflow=workflow, version=data.validated_data.get("version"))
+        except WorkflowVersion.DoesNotExist:
+            raise DomainError("no such version of this workflow", field="version") from None
+        run = engine_services.run_start(workflow_version=version, input=data.validated_data["input"], user=request.user)
+        run = engine_selectors.run_detail(user=request.user, run_id=run.pk)
+        return Response(RunOutput(run).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses=VersionOutput(many=True))
+    @action(detail=True, methods=["get"])
+    def versions(self, request, pk=None):
+        workflow = self.get_object()
+        page = self.paginate_queryset(workflow.versions.select_related("author").order_by("-version"))
+        return self.get_paginated_response(VersionOutput(page, many=True).data)
+
+    @extend_schema(responses={200: dict})
+    @action(detail=True, methods=["get"])
+    def export(self, request, pk=None):
+        workflow = self.get_object()
+        filename = "".join(c if c.isalnum() or c in "-_" else "-" for c in workflow.name)[:60] or "workflow"
+        return Response(
+            services.workflow_export(workflow=workflow),
+            headers={"Content-Disposition": f'attachment; filename="{filename}.sluice.json"'},
+        )
+
+    @extend_schema(request=dict, responses={201: WorkflowOutput})
+    @action(detail=False, methods=["post"], url_path="import", parser_classes=[JSONParser, MultiPartParser, FormParser])
+    def import_(self, request):
+        """Create a workflow from an export (JSON body, or a `file` upload)."""
+        data = request.data
+        upload = request.FILES.get("file")
+        if upload is not None:
+            import json
+
+            try:
+                data = json.loads(upload.read().decode("utf-8"))
+            except (UnicodeDecodeError, ValueError) as exc:
+                raise DomainError(f"not a JSON file: {exc}", field="file") from None
+        workflow = services.workflow_import(data=data, user=request.user)
+        return Response(WorkflowOutput(workflow).data, status=status.HTTP_201_CREATED)
+
+    def get_object(self):
+        try:
+            return super().get_object()
+        except (Http404, ValueError):
+            raise Http404 from None

@@ -1,0 +1,45 @@
+"""Workflows and their numbered versions (the snapshots runs are pinned to)."""
+
+from django.conf import settings
+from django.db import models
+
+
+class Workflow(models.Model):
+    """A workflow: a name and the current graph; every save bumps ``revision`` and adds a version."""
+
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    graph = models.JSONField(default=dict)
+    revision = models.PositiveIntegerField(default=1)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="workflows_created"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-updated_at", "-id"]
+        indexes = [models.Index(fields=["name"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class WorkflowVersion(models.Model):
+    """One saved state of a workflow; ``version`` counts 1, 2, … per workflow and never changes."""
+
+    workflow = models.ForeignKey(Workflow, on_delete=models.CASCADE, related_name="versions")
+    version = models.PositiveIntegerField()
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    graph = models.JSONField()
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    reason = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-version"]
+        constraints = [models.UniqueConstraint(fields=["workflow", "version"], name="workflow_version_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.workflow_id} v{self.version}"
