@@ -80,3 +80,19 @@ def test_seed_demo_is_idempotent_and_keeps_passwords(data_dir, capsys):
     assert User.objects.get(username="reviewer").groups.filter(name="claims-reviewers").exists()
     assert Group.objects.filter(name="analysts").exists()
     assert (data_dir / "demo-logins.json").stat().st_mode & 0o077 == 0
+
+
+def test_openapi_schema_generates_without_warnings(tmp_path):
+    import subprocess
+    import sys
+
+    from tests.conftest import BASE_DIR
+
+    result = subprocess.run(
+        [sys.executable, "manage.py", "spectacular", "--fail-on-warn", "--validate", "--file", str(tmp_path / "s.yaml")],
+        cwd=BASE_DIR,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]

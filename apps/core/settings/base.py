@@ -145,6 +145,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "RunStatusEnum": "apps.engine.models.RunStatus",
+        "StepStatusEnum": "apps.engine.models.StepStatus",
+    },
 }
 
 # Outbound HTTP (HTTP node, webhooks, model providers) refuses private and loopback
