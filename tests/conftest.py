@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import parse_qsl, quote, urlsplit
 
 import pytest
 from django.conf import settings
@@ -60,6 +63,8 @@ def child_env(**overrides: str) -> dict[str, str]:
         DJANGO_SETTINGS_MODULE="apps.core.settings.test",
         DATABASE_URL=database_url_for_children(),
         PYTHONUNBUFFERED="1",
+        # The loopback test server is the only private address the HTTP node may call.
+        OUTBOUND_ALLOWLIST="127.0.0.1/32",
     )
     env.update(overrides)
     return env
@@ -207,3 +212,84 @@ def asgi_server(django_db_setup, tmp_path_factory) -> Iterator[AsgiServer]:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
+
+
+class _TestServerHandler(BaseHTTPRequestHandler):
+    """Plays the outside world for HTTP nodes: echo, slow, failing, redirecting endpoints."""
+
+    hits: dict[str, int] = {}
+
+    def log_message(self, *args):  # keep test output clean
+        pass
+
+    def _body(self) -> bytes:
+        length = int(self.headers.get("content-length") or 0)
+        return self.rfile.read(length) if length else b""
+
+    def _send(self, status: int, payload, headers: dict | None = None) -> None:
+        body = json.dumps(payload).encode()
+        self.send_response(status)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(body)))
+        for key, value in (headers or {}).items():
+            self.send_header(key, value)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _handle(self) -> None:
+        url = urlsplit(self.path)
+        query = dict(parse_qsl(url.query))
+        key = query.get("key", url.path)
+        self.hits[key] = self.hits.get(key, 0) + 1
+        body = self._body()
+        if url.path == "/slow":
+            time.sleep(float(query.get("seconds", "1")))
+        if url.path.startswith("/status/"):
+            return self._send(int(url.path.rsplit("/", 1)[1]), {"error": "as asked"})
+        if url.path == "/flaky" and self.hits[key] < int(query.get("succeed_on", "2")):
+            # Fails until the given attempt, then answers.
+            return self._send(503, {"error": "try again"})
+        if url.path == "/redirect":
+            self.send_response(302)
+            self.send_header("location", query["to"])
+            self.send_header("content-length", "0")
+            self.end_headers()
+            return None
+        if url.path == "/big":
+            data = b"x" * int(query.get("bytes", "100"))
+            self.send_response(200)
+            self.send_header("content-type", "text/plain")
+            self.send_header("content-length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+            return None
+        try:
+            parsed = json.loads(body) if body else None
+        except ValueError:
+            parsed = body.decode(errors="replace")
+        return self._send(
+            200,
+            {"method": self.command, "path": url.path, "query": query, "json": parsed, "hits": self.hits[key],
+             "headers": {k.lower(): v for k, v in self.headers.items()}},
+        )  # fmt: skip
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _handle
+
+
+@dataclass
+class TestServer:
+    url: str
+    handler: type
+
+    def hits(self, key: str) -> int:
+        return self.handler.hits.get(key, 0)
+
+
+@pytest.fixture(scope="session")
+def http_server() -> Iterator[TestServer]:
+    """A real HTTP server on 127.0.0.1 for HTTP nodes to call."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _TestServerHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield TestServer(url=f"http://127.0.0.1:{server.server_address[1]}", handler=_TestServerHandler)
+    server.shutdown()

@@ -252,14 +252,18 @@ class _Advance:
         transaction.on_commit(after_commit)
 
 
-def advance(run_id: str) -> None:
-    """Move the run forward as far as it can go without waiting for anything."""
+def advance(run_id: str, *, prior_events: list[dict[str, Any]] | None = None) -> None:
+    """Move the run forward as far as it can go without waiting for anything.
+
+    ``prior_events`` (a slow step's outcome) go out first, in the same message.
+    """
     with transaction.atomic():
         run = Run.objects.select_for_update().select_related("workflow_version").filter(pk=run_id).first()
         if run is None or run.status in TERMINAL_RUN_STATUSES:
             return
         loaded = load_graph(run.workflow_version_id, run.workflow_version.graph)
         step = _Advance(run, loaded)
+        step.events[:0] = prior_events or []
         step.go()
         step.save()
 
@@ -324,7 +328,8 @@ def execute_step(step_id: int, task_id: str) -> None:
         to_error_port = step.node_id in loaded.error_edges
         mine.update(status=StepStatus.FAILED, params=params, error=payload, finished_at=now,
                     output=payload if to_error_port else None, ports=["error"] if to_error_port else [])  # fmt: skip
-    advance(str(run.id))
+    step.refresh_from_db()
+    advance(str(run.id), prior_events=[events.step_event(step)])
 
 
 def _park(step: Step, node: Node, node_type: NodeType, run: Run, loaded: LoadedGraph) -> None:

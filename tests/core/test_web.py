@@ -89,7 +89,7 @@ def test_openapi_schema_generates_without_warnings(tmp_path):
     from tests.conftest import BASE_DIR
 
     result = subprocess.run(
-        [sys.executable, "manage.py", "spectacular", "--fail-on-warn", "--validate", "--file", str(tmp_path / "s.yaml")],
+        [sys.executable, "manage.py", "spectacular", "--fail-on-warn", "--validate", "--file", str(tmp_path / "s")],
         cwd=BASE_DIR,
         capture_output=True,
         text=True,

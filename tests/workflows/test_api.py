@@ -1,0 +1,135 @@
+"""Workflows API: validation errors naming node and field, revisions, import/export, visibility."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+
+from apps.workflows.models import Workflow, WorkflowVersion
+from tests.engine.helpers import create_workflow, edge, node
+
+pytestmark = pytest.mark.django_db
+
+SIMPLE = {
+    "nodes": [node("in", "trigger.manual"), node("t", "transform", value={"x": "{{ input.x }}"}), node("o", "output")],
+    "edges": [edge("in", "t"), edge("t", "o")],
+}
+
+
+def test_node_types_list_the_palette(user_client):
+    types = {t["type"]: t for t in user_client.get("/api/v1/node-types/").json()}
+    assert {"trigger.manual", "transform", "condition", "switch", "merge", "http.request", "delay", "output"} <= set(
+        types
+    )
+    assert types["condition"]["outputs"] == ["true", "false"]
+    assert types["http.request"]["outputs"] == ["out", "error"]
+    assert types["http.request"]["params_schema"]["required"] == ["url"]
+    assert types["trigger.manual"]["inputs"] == []
+
+
+def test_create_and_read(user_client):
+    created = create_workflow(user_client, SIMPLE, name="Claims")
+    assert created["revision"] == 1 and created["created_by"] == "alice"
+    detail = user_client.get(f"/api/v1/workflows/{created['id']}/")
+    assert detail.json()["graph"] == SIMPLE
+    assert detail.headers["ETag"] == '"1"'
+    listing = user_client.get("/api/v1/workflows/?search=clai").json()
+    assert listing["count"] == 1 and listing["results"][0]["name"] == "Claims"
+
+
+def test_an_invalid_graph_is_a_400_naming_node_and_field_and_nothing_is_saved(user_client):
+    bad = {
+        "nodes": [node("in", "trigger.manual"), node("c", "condition"), node("x", "no.such")],
+        "edges": [edge("in", "c"), edge("c", "x", "true"), edge("c", "ghost", "false")],
+    }
+    response = user_client.post("/api/v1/workflows/", {"name": "bad", "graph": bad}, content_type="application/json")
+    assert response.status_code == 400
+    errors = {(e["node"], e["field"]) for e in response.json()["errors"]}
+    assert {("c", "params.expression"), ("x", "type"), (None, "edges[2]")} <= errors
+    assert response.json()["field"] == "graph"
+    assert not Workflow.objects.exists() and not WorkflowVersion.objects.exists()
+
+
+def test_a_malformed_graph_is_a_400_too(user_client):
+    response = user_client.post(
+        "/api/v1/workflows/", {"name": "bad", "graph": {"nodes": "no"}}, content_type="application/json"
+    )
+    assert response.status_code == 400
+    expected = {"node": None, "field": "nodes", "message": "must be a list", "code": "format"}
+    assert response.json()["errors"] == [expected]
+
+
+def test_save_names_its_revision_and_a_stale_save_is_refused(user_client):
+    workflow = create_workflow(user_client, SIMPLE)
+    url = f"/api/v1/workflows/{workflow['id']}/"
+    first = user_client.patch(url, {"name": "mine", "revision": 1}, content_type="application/json")
+    assert first.status_code == 200 and first.json()["revision"] == 2
+    stale = user_client.patch(url, {"name": "theirs", "revision": 1}, content_type="application/json")
+    assert stale.status_code == 409
+    assert stale.json()["current_revision"] == 2
+    assert Workflow.objects.get().name == "mine"
+    by_header = user_client.patch(url, {"description": "d"}, content_type="application/json", HTTP_IF_MATCH='"2"')
+    assert by_header.status_code == 200 and by_header.json()["revision"] == 3
+    missing = user_client.patch(url, {"description": "e"}, content_type="application/json")
+    assert missing.status_code == 400 and "revision" in missing.json()
+    assert [v["version"] for v in user_client.get(f"{url}versions/").json()["results"]] == [3, 2, 1]
+
+
+def test_an_invalid_save_changes_nothing(user_client):
+    workflow = create_workflow(user_client, SIMPLE)
+    broken = {**SIMPLE, "edges": [edge("in", "t"), edge("t", "nowhere")]}
+    response = user_client.patch(
+        f"/api/v1/workflows/{workflow['id']}/", {"graph": broken, "revision": 1}, content_type="application/json"
+    )
+    assert response.status_code == 400
+    stored = Workflow.objects.get()
+    assert stored.revision == 1 and stored.graph == SIMPLE
+    assert WorkflowVersion.objects.count() == 1
+
+
+def test_export_then_import_round_trips(user_client):
+    workflow = create_workflow(user_client, SIMPLE, name="Round trip")
+    exported = user_client.get(f"/api/v1/workflows/{workflow['id']}/export/")
+    assert exported.status_code == 200
+    assert "attachment" in exported.headers["Content-Disposition"]
+    file = io.BytesIO(exported.content)
+    file.name = "flow.sluice.json"
+    imported = user_client.post("/api/v1/workflows/import/", {"file": file})
+    assert imported.status_code == 201, imported.content
+    again = user_client.get(f"/api/v1/workflows/{imported.json()['id']}/export/")
+    assert json.loads(again.content) == json.loads(exported.content)
+    assert again.content == exported.content
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [({"name": "x", "graph": {}}, "sluice"), ({"sluice": 1, "graph": {}}, "name")],
+)
+def test_import_rejects_what_is_not_an_export(user_client, payload, field):
+    response = user_client.post("/api/v1/workflows/import/", payload, content_type="application/json")
+    assert response.status_code == 400 and field in response.json()
+
+
+def test_other_users_get_404(client, user_client, make_user):
+    workflow = create_workflow(user_client, SIMPLE)
+    client.force_login(make_user("mallory"))
+    assert client.get(f"/api/v1/workflows/{workflow['id']}/").status_code == 404
+    run = client.post(f"/api/v1/workflows/{workflow['id']}/runs/", {}, content_type="application/json")
+    assert run.status_code == 404
+    assert client.get("/api/v1/workflows/").json()["count"] == 0
+
+
+def test_running_an_unknown_version_is_a_400(user_client):
+    workflow = create_workflow(user_client, SIMPLE)
+    response = user_client.post(
+        f"/api/v1/workflows/{workflow['id']}/runs/", {"version": 9}, content_type="application/json"
+    )
+    assert response.status_code == 400 and "version" in response.json()
+
+
+def test_run_filters_are_checked(user_client):
+    assert user_client.get("/api/v1/runs/?status=sideways").status_code == 400
+    assert user_client.get("/api/v1/runs/?workflow=abc").status_code == 400
+    assert user_client.get("/api/v1/runs/not-a-uuid/").status_code == 404
