@@ -46,12 +46,12 @@ def blocked_reason(address: str, allowlist: Iterable[str] = ()) -> str | None:
     if any(ip in network for network in _networks(allowlist)):
         return None
     checks = (
+        (ip.is_unspecified, "unspecified"),
         (ip.is_loopback, "loopback"),
         (ip.is_link_local, "link-local (cloud metadata)"),
         (ip in CGNAT, "carrier-grade NAT"),
         (ip.is_private, "private"),
         (ip.is_multicast, "multicast"),
-        (ip.is_unspecified, "unspecified"),
         (ip.is_reserved, "reserved"),
     )
     for matched, reason in checks:
