@@ -131,6 +131,8 @@ class _Advance:
         self.events: list[dict[str, Any]] = []
         self.sequence = len(self.steps)
         self.failure: dict[str, Any] | None = None
+        # Kept up to date as nodes finish, rather than rebuilt for every node.
+        self.data = _template_data(run, self.states)
 
     def _add(self, node_id: str, status: StepStatus, **fields: Any) -> Step:
         node = self.loaded.graph.by_id[node_id]
@@ -139,7 +141,10 @@ class _Advance:
         )
         self.sequence += 1
         self.new_steps.append(step)
-        self.states[node_id] = NodeState(Status(status), tuple(fields.get("ports") or ()), fields.get("output"))
+        state = NodeState(Status(status), tuple(fields.get("ports") or ()), fields.get("output"))
+        self.states[node_id] = state
+        if state.status in (Status.SUCCEEDED, Status.FAILED):
+            self.data["nodes"][node_id] = {"output": state.output, "status": str(state.status)}
         self.events.append(events.step_event(step))
         return step
 
@@ -148,9 +153,7 @@ class _Advance:
         node = graph.by_id[node_id]
         inputs = active_inputs(graph, node_id, self.states, collect=node_type.collect_inputs)
         started = timezone.now()
-        params, result, error = call_node(
-            node, node_type, self.run, _template_data(self.run, self.states), inputs, attempt=1
-        )
+        params, result, error = call_node(node, node_type, self.run, self.data, inputs, attempt=1)
         common = {"attempts": 1, "params": params, "input": inputs, "started_at": started,
                   "finished_at": timezone.now(), "worker": HOSTNAME}  # fmt: skip
         if error is None:

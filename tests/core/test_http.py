@@ -18,7 +18,7 @@ from apps.core import http
         ("169.254.169.254", "link-local (cloud metadata)"),
         ("fe80::1", "link-local (cloud metadata)"),
         ("100.64.0.1", "carrier-grade NAT"),
-        ("0.0.0.0", "unspecified"),
+        ("0.0.0.0", "unspecified"),  # noqa: S104 - an address under test, not a bind
         ("224.0.0.1", "multicast"),
         ("::ffff:127.0.0.1", "loopback"),
         ("fd00::1", "private"),
@@ -40,7 +40,7 @@ def test_allowlist_lets_a_private_range_through():
 
 def test_loopback_is_refused_before_connecting(settings, http_server):
     settings.OUTBOUND_ALLOWLIST = []
-    with pytest.raises(http.OutboundBlocked, match="127.0.0.1, a loopback address"):
+    with pytest.raises(http.OutboundBlocked, match=r"127\.0\.0\.1, a loopback address"):
         http.request("GET", f"{http_server.url}/echo?key=refused")
     assert http_server.hits("refused") == 0
 
@@ -69,7 +69,7 @@ def test_every_redirect_hop_is_checked(settings, http_server):
     settings.OUTBOUND_ALLOWLIST = ["127.0.0.1/32"]
     port = http_server.url.rsplit(":", 1)[1]
     target = f"http://127.0.0.2:{port}/echo?key=redirected"
-    with pytest.raises(http.OutboundBlocked, match="127.0.0.2"):
+    with pytest.raises(http.OutboundBlocked, match=r"127\.0\.0\.2"):
         http.request("GET", f"{http_server.url}/redirect?to={target}")
     assert http_server.hits("redirected") == 0
 
