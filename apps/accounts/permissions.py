@@ -13,7 +13,7 @@ from django.db.models import Q, QuerySet
 
 def _owner_q(model, user) -> Q:
     label = model._meta.label_lower
-    if label == "engine.run":
+    if label in ("engine.run", "engine.batch"):
         return Q(created_by=user) | Q(workflow__created_by=user)
     if label == "engine.step":
         return Q(run__created_by=user) | Q(run__workflow__created_by=user)

@@ -11,8 +11,8 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.engine import selectors, services
-from apps.engine.models import Run, RunStatus, Step
+from apps.engine import batches, selectors, services
+from apps.engine.models import Batch, Run, RunStatus, Step
 from apps.engine.registry import get_registry
 
 
@@ -100,3 +100,89 @@ class RunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
     def cancel(self, request, pk=None):
         run = services.run_cancel(run=self.get_object())
         return Response(RunOutput(selectors.run_detail(user=request.user, run_id=run.pk)).data)
+
+
+class BatchOutput(serializers.ModelSerializer):
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    counts = serializers.SerializerMethodField()
+    progress = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Batch
+        fields = ["id", "workflow", "version", "status", "total", "concurrency", "source", "counts", "progress",
+                  "created_by", "created_at", "started_at", "finished_at"]  # fmt: skip
+
+    def _counts(self, batch) -> dict[str, int]:
+        cache = self.context.setdefault("_counts", {})
+        if batch.pk not in cache:
+            cache[batch.pk] = batches.counts(batch)
+        return cache[batch.pk]
+
+    def get_counts(self, batch) -> dict[str, int]:
+        return self._counts(batch)
+
+    def get_progress(self, batch) -> float:
+        counts = self._counts(batch)
+        done = counts["succeeded"] + counts["failed"] + counts["cancelled"]
+        return round(done / batch.total, 4) if batch.total else 1.0
+
+
+class BatchItemOutput(serializers.ModelSerializer):
+    run = serializers.UUIDField(source="id")
+
+    class Meta:
+        model = Run
+        fields = ["batch_index", "run", "status", "input", "output", "error", "started_at", "finished_at"]
+
+
+class BatchStartInput(serializers.Serializer):
+    items = serializers.JSONField(required=False, help_text="A JSON list of run inputs (or upload `file`).")
+    file = serializers.FileField(
+        required=False, allow_empty_file=True, help_text="JSONL, CSV (header row) or a .json list."
+    )
+    version = serializers.IntegerField(required=False, min_value=1)
+    concurrency = serializers.IntegerField(required=False, min_value=1, max_value=1000, default=50)
+
+
+class BatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Batches the user may see, with counts by status and progress."""
+
+    serializer_class = BatchOutput
+
+    def get_queryset(self):
+        return selectors.batches_for(user=self.request.user)
+
+    def get_object(self):
+        try:
+            return self.get_queryset().get(pk=uuid.UUID(str(self.kwargs["pk"])))
+        except (Batch.DoesNotExist, ValueError):
+            raise Http404 from None
+
+    @extend_schema(
+        parameters=[OpenApiParameter("status", str, enum=RunStatus.values)],
+        responses=BatchItemOutput(many=True),
+    )
+    @action(detail=True, methods=["get"])
+    def runs(self, request, pk=None):
+        """Per-item outcomes, in item order."""
+        items = Run.objects.filter(batch=self.get_object(), superseded=False).order_by("batch_index")
+        status = request.query_params.get("status")
+        if status:
+            items = items.filter(status=status)
+        page = self.paginate_queryset(items)
+        return self.get_paginated_response(BatchItemOutput(page, many=True).data)
+
+    @extend_schema(request=None, responses=BatchOutput)
+    @action(detail=True, methods=["post"])
+    def retry(self, request, pk=None):
+        """Run the failed items again (the others are left as they are)."""
+        batch = self.get_object()
+        batches.batch_retry_failed(batch=batch)
+        batch.refresh_from_db()
+        return Response(BatchOutput(batch).data)
+
+    @extend_schema(request=None, responses=BatchOutput)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        batch = batches.batch_cancel(batch=self.get_object())
+        return Response(BatchOutput(batch).data)

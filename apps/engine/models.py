@@ -28,6 +28,36 @@ class StepStatus(models.TextChoices):
     CANCELLED = "cancelled"
 
 
+class BatchStatus(models.TextChoices):
+    QUEUED = "queued"
+    RUNNING = "running"
+    FINISHED = "finished"
+    CANCELLED = "cancelled"
+
+
+class Batch(models.Model):
+    """One run per item of an uploaded list, at most ``concurrency`` of them in flight."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    workflow = models.ForeignKey("workflows.Workflow", on_delete=models.CASCADE, related_name="batches")
+    workflow_version = models.ForeignKey("workflows.WorkflowVersion", on_delete=models.PROTECT, related_name="+")
+    version = models.PositiveIntegerField()
+    status = models.CharField(max_length=16, choices=BatchStatus.choices, default=BatchStatus.QUEUED)
+    total = models.PositiveIntegerField(default=0)
+    concurrency = models.PositiveIntegerField(default=50)
+    source = models.CharField(max_length=200, blank=True, help_text="File name or 'json'.")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"batch {self.id} ({self.status})"
+
+
 class Run(models.Model):
     """One execution of one pinned workflow version with one input."""
 
@@ -45,12 +75,20 @@ class Run(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    batch = models.ForeignKey(Batch, null=True, blank=True, on_delete=models.CASCADE, related_name="runs")
+    batch_index = models.PositiveIntegerField(null=True, blank=True)
+    # Set when the batch pump hands the run to a worker; the pump never hands it out twice.
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+    # A batch item that was retried: the newer run with the same index counts instead.
+    superseded = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-created_at"]
         indexes = [
             models.Index(fields=["workflow", "-created_at"]),
             models.Index(fields=["status", "created_at"]),
+            models.Index(fields=["batch", "status"]),
+            models.Index(fields=["batch", "dispatched_at", "batch_index"]),
         ]
 
     def __str__(self) -> str:

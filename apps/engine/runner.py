@@ -255,7 +255,7 @@ class _Advance:
         transaction.on_commit(after_commit)
 
 
-def advance(run_id: str, *, prior_events: list[dict[str, Any]] | None = None) -> None:
+def advance(run_id: str, *, prior_events: list[dict[str, Any]] | None = None, from_batch_pump: bool = False) -> None:
     """Move the run forward as far as it can go without waiting for anything.
 
     ``prior_events`` (a slow step's outcome) go out first, in the same message.
@@ -269,6 +269,12 @@ def advance(run_id: str, *, prior_events: list[dict[str, Any]] | None = None) ->
         step.events[:0] = prior_events or []
         step.go()
         step.save()
+        if run.batch_id and not from_batch_pump and run.status in TERMINAL_RUN_STATUSES:
+            # A batch slot is free again: let the pump hand out the next item.
+            from apps.engine import batches
+
+            batch_id = str(run.batch_id)
+            transaction.on_commit(lambda: batches.kick(batch_id))
 
 
 CLAIMABLE = [StepStatus.QUEUED]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Prefetch, QuerySet
 
 from apps.accounts.permissions import restrict
-from apps.engine.models import Run, Step
+from apps.engine.models import Batch, Run, Step
 
 
 def runs_for(*, user, workflow_id: int | None = None, status: str | None = None) -> QuerySet[Run]:
@@ -28,3 +28,7 @@ def run_detail(*, user, run_id) -> Run:
 
 def run_visible(*, user, run_id) -> bool:
     return runs_for(user=user).filter(pk=run_id).exists()
+
+
+def batches_for(*, user) -> QuerySet[Batch]:
+    return restrict(Batch.objects.select_related("created_by"), user)

@@ -24,11 +24,8 @@ def _trigger_node(graph: dict[str, Any], trigger: str) -> str:
     raise DomainError(f"the workflow has no {wanted} node to start from", field="graph")
 
 
-@transaction.atomic
-def run_start(*, workflow_version, input: Any, user, trigger: str = "manual") -> Run:
-    """Create a run pinned to this exact version and hand it to a worker after commit."""
-    from apps.engine.tasks import advance_run
-
+def check_runnable(workflow_version) -> None:
+    """Validation before a run: the version must still be valid with today's node types."""
     problems = validate(workflow_version.graph, get_registry())
     if problems:
         raise DomainError(
@@ -36,6 +33,14 @@ def run_start(*, workflow_version, input: Any, user, trigger: str = "manual") ->
             field="graph",
             extra={"errors": [p.as_dict() for p in problems]},
         )
+
+
+@transaction.atomic
+def run_start(*, workflow_version, input: Any, user, trigger: str = "manual") -> Run:
+    """Create a run pinned to this exact version and hand it to a worker after commit."""
+    from apps.engine.tasks import advance_run
+
+    check_runnable(workflow_version)
     run = Run.objects.create(
         workflow_id=workflow_version.workflow_id,
         workflow_version=workflow_version,

@@ -17,3 +17,11 @@ def advance_run(self, *, run_id: str) -> None:
 def execute_step(self, *, step_id: int) -> None:
     """Run one slow node (HTTP, timer…) on the queue of its kind, then advance the run."""
     runner.execute_step(step_id, self.request.id)
+
+
+@shared_task(name="sluice.engine.batch_pump", acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def batch_pump(*, batch_id: str) -> None:
+    """Hand out a batch's queued runs up to its concurrency, advancing them in this task."""
+    from apps.engine import batches
+
+    batches.pump(batch_id)

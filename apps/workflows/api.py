@@ -10,9 +10,10 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from apps.core.api import DomainError
+from apps.engine import batches
 from apps.engine import selectors as engine_selectors
 from apps.engine import services as engine_services
-from apps.engine.api import RunOutput
+from apps.engine.api import BatchOutput, BatchStartInput, RunOutput
 from apps.workflows import selectors, services
 from apps.workflows.models import Workflow, WorkflowVersion
 
@@ -70,7 +71,9 @@ class WorkflowViewSet(
     serializer_class = WorkflowOutput
 
     def get_queryset(self):
-        action_name = {"partial_update": "change", "destroy": "delete", "runs": "run"}.get(self.action, "view")
+        action_name = {"partial_update": "change", "destroy": "delete", "runs": "run", "batches": "run"}.get(
+            self.action, "view"
+        )
         return selectors.workflows_for(
             user=self.request.user, action=action_name, search=self.request.query_params.get("search", "")
         )
@@ -121,6 +124,36 @@ class WorkflowViewSet(
         run = engine_services.run_start(workflow_version=version, input=data.validated_data["input"], user=request.user)
         run = engine_selectors.run_detail(user=request.user, run_id=run.pk)
         return Response(RunOutput(run).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=BatchStartInput, responses={201: BatchOutput})
+    @action(detail=True, methods=["post"], parser_classes=[JSONParser, MultiPartParser, FormParser])
+    def batches(self, request, pk=None):
+        """One run per item of a JSON list (`items`, or the body itself) or an uploaded JSONL/CSV file."""
+        workflow = self.get_object()
+        body = {"items": request.data} if isinstance(request.data, list) else request.data
+        data = BatchStartInput(data=body)
+        data.is_valid(raise_exception=True)
+        upload = data.validated_data.get("file")
+        if upload is not None:
+            items = batches.parse_items(content=upload.read(), filename=upload.name or "")
+            source = upload.name or "upload"
+        elif "items" in data.validated_data:
+            items = batches.parse_items(items=data.validated_data["items"])
+            source = "json"
+        else:
+            raise DomainError("send the items as a JSON list (`items`) or upload a `file`", field="items")
+        try:
+            version = selectors.version_get(workflow=workflow, version=data.validated_data.get("version"))
+        except WorkflowVersion.DoesNotExist:
+            raise DomainError("no such version of this workflow", field="version") from None
+        batch = batches.batch_start(
+            workflow_version=version,
+            items=items,
+            user=request.user,
+            concurrency=data.validated_data["concurrency"],
+            source=source,
+        )
+        return Response(BatchOutput(batch).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses=VersionOutput(many=True))
     @action(detail=True, methods=["get"])
