@@ -75,9 +75,34 @@ class WorkerProcess:
     hostname: str
     process: subprocess.Popen
     log_path: Path
+    tmp_dir: Path | None = None
+    queues: str = "default,io,llm"
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
+
+    def kill_hard(self) -> None:
+        """SIGKILL the worker and its pool processes at once: a machine that lost power."""
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+
+    def pool_pids(self) -> list[int]:
+        children = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == self.process.pid:
+                children.append(int(stat.parent.name))
+        return children
+
+    def restart(self) -> None:
+        """Start a fresh worker process (under a new name) in place of this one."""
+        if self.process.poll() is None:
+            self.stop()
+        fresh = start_worker(self.tmp_dir or self.log_path.parent, queues=self.queues)
+        self.hostname, self.process, self.log_path = fresh.hostname, fresh.process, fresh.log_path
 
     def stop(self, timeout: float = 20) -> int:
         if self.process.poll() is None:
@@ -103,8 +128,9 @@ def start_worker(tmp_dir: Path, *, queues: str = "default,io,llm") -> WorkerProc
         cwd=BASE_DIR,
         stdout=log,
         stderr=subprocess.STDOUT,
+        start_new_session=True,  # its own process group, so a test can kill it whole
     )  # fmt: skip
-    worker = WorkerProcess(hostname=hostname, process=process, log_path=log_path)
+    worker = WorkerProcess(hostname=hostname, process=process, log_path=log_path, tmp_dir=tmp_dir, queues=queues)
 
     def ready():
         if process.poll() is not None:
@@ -121,7 +147,8 @@ def celery_worker_process(django_db_setup, django_db_blocker, tmp_path_factory) 
     with django_db_blocker.unblock():
         worker = start_worker(tmp_path_factory.mktemp("worker"))
     yield worker
-    worker.stop()
+    if worker.process.poll() is None:
+        worker.stop()
 
 
 @pytest.fixture

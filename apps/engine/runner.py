@@ -280,28 +280,28 @@ def advance(run_id: str, *, prior_events: list[dict[str, Any]] | None = None, fr
 CLAIMABLE = [StepStatus.QUEUED]
 
 
-def _claim(step_id: int, task_id: str) -> Step | None:
+def _claim(step_id: int, task_id: str, worker: str) -> Step | None:
     """Take the step for this task, or None if another delivery already did its work."""
     now = timezone.now()
     claimed = Step.objects.filter(pk=step_id, status=StepStatus.QUEUED).update(
-        status=StepStatus.RUNNING, attempts=F("attempts") + 1, started_at=now, worker=HOSTNAME, task_id=task_id
+        status=StepStatus.RUNNING, attempts=F("attempts") + 1, started_at=now, worker=worker, task_id=task_id
     )
     if not claimed:
         # The same task delivered again (its worker died mid-node) takes its step back;
         # a waiting step whose time has come is claimed by its wake-up task.
         claimed = Step.objects.filter(pk=step_id, status=StepStatus.RUNNING, task_id=task_id).update(
-            attempts=F("attempts") + 1, started_at=now, worker=HOSTNAME
+            attempts=F("attempts") + 1, started_at=now, worker=worker
         ) or Step.objects.filter(pk=step_id, status=StepStatus.WAITING, wake_at__lte=now).update(
-            status=StepStatus.RUNNING, started_at=now, worker=HOSTNAME, task_id=task_id
+            status=StepStatus.RUNNING, started_at=now, worker=worker, task_id=task_id
         )
     if not claimed:
         return None
     return Step.objects.select_related("run", "run__workflow_version").get(pk=step_id)
 
 
-def execute_step(step_id: int, task_id: str) -> None:
+def execute_step(step_id: int, task_id: str, worker: str = HOSTNAME) -> None:
     """Run one slow step (outside any transaction), record the outcome, advance the run."""
-    step = _claim(step_id, task_id)
+    step = _claim(step_id, task_id, worker)
     if step is None:
         return
     run = step.run

@@ -16,7 +16,7 @@ def advance_run(self, *, run_id: str) -> None:
 )
 def execute_step(self, *, step_id: int) -> None:
     """Run one slow node (HTTP, timer…) on the queue of its kind, then advance the run."""
-    runner.execute_step(step_id, self.request.id)
+    runner.execute_step(step_id, self.request.id, worker=self.request.hostname or runner.HOSTNAME)
 
 
 @shared_task(name="sluice.engine.batch_pump", acks_late=True, reject_on_worker_lost=True, ignore_result=True)
@@ -25,3 +25,11 @@ def batch_pump(*, batch_id: str) -> None:
     from apps.engine import batches
 
     batches.pump(batch_id)
+
+
+@shared_task(name="sluice.engine.sweep", ignore_result=True)
+def sweep() -> None:
+    """Beat sends this every few seconds: re-queue work whose message or worker was lost."""
+    from apps.engine import sweep as sweeper
+
+    sweeper.sweep()

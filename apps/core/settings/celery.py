@@ -52,7 +52,18 @@ CELERY_BEAT_HEARTBEAT_SECONDS = 15
 WORKER_HEARTBEAT_SECONDS = env_int(
     "WORKER_HEARTBEAT_SECONDS", 10, "How often each worker records that it is alive.", minimum=1
 )
+ENGINE_SWEEP_SECONDS = env_int(
+    "ENGINE_SWEEP_SECONDS", 15, "How often beat sweeps for runs and steps that lost their message or worker.", minimum=1
+)
+ENGINE_SWEEP_GRACE_SECONDS = env_int(
+    "ENGINE_SWEEP_GRACE_SECONDS", 60, "How long work may stay quiet before the sweep sends it again.", minimum=1
+)
 CELERY_BEAT_SCHEDULE = {
+    "engine-sweep": {
+        "task": "sluice.engine.sweep",
+        "schedule": float(ENGINE_SWEEP_SECONDS),
+        "options": {"expires": ENGINE_SWEEP_SECONDS},
+    },
     "scheduler-heartbeat": {
         "task": "sluice.core.scheduler_heartbeat",
         "schedule": float(CELERY_BEAT_HEARTBEAT_SECONDS),

@@ -8,3 +8,5 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 WORKER_HEARTBEAT_SECONDS = 1
+# Fault tests kill workers on purpose; the sweep may take their work back after 2 s.
+ENGINE_SWEEP_GRACE_SECONDS = 2
