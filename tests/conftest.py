@@ -215,7 +215,7 @@ def asgi_server(django_db_setup, tmp_path_factory) -> Iterator[AsgiServer]:
     process = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "apps.core.asgi:application", "--host", "127.0.0.1",
          "--port", str(port), "--ws", "websockets-sansio", "--lifespan", "off", "--log-level", "warning",
-         "--timeout-graceful-shutdown", "5"],
+         "--timeout-graceful-shutdown", "5", "--workers", os.environ.get("TEST_WEB_PROCESSES", "1")],
         env=child_env(),
         cwd=BASE_DIR,
         stdout=log,

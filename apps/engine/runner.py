@@ -237,10 +237,11 @@ class _Advance:
         if self.new_steps:
             Step.objects.bulk_create(self.new_steps)
         if self.run.status in TERMINAL_RUN_STATUSES:
-            # Whatever is still queued or waiting will never run now.
-            Step.objects.filter(run=self.run, status__in=[StepStatus.QUEUED, StepStatus.WAITING]).update(
-                status=StepStatus.CANCELLED, finished_at=self.now
-            )
+            if any(state.status in (Status.QUEUED, Status.WAITING) for state in self.states.values()):
+                # Whatever is still queued or waiting will never run now.
+                Step.objects.filter(run=self.run, status__in=[StepStatus.QUEUED, StepStatus.WAITING]).update(
+                    status=StepStatus.CANCELLED, finished_at=self.now
+                )
             self.events.append(events.run_event(self.run))
         self.run.save(update_fields=["status", "started_at", "finished_at", "output", "error"])
         slow, run_id, batch = list(self.slow), str(self.run.id), list(self.events)
@@ -255,15 +256,18 @@ class _Advance:
         transaction.on_commit(after_commit)
 
 
-def advance(run_id: str, *, prior_events: list[dict[str, Any]] | None = None, from_batch_pump: bool = False) -> None:
-    """Move the run forward as far as it can go without waiting for anything.
+def advance(
+    run_id: str, *, prior_events: list[dict[str, Any]] | None = None, from_batch_pump: bool = False
+) -> Run | None:
+    """Move the run forward as far as it can go without waiting for anything; returns the run.
 
-    ``prior_events`` (a slow step's outcome) go out first, in the same message.
+    ``prior_events`` (a slow step's outcome) go out first, in the same message. Called inside
+    a transaction, it joins it (no savepoint): the caller's commit is the one that counts.
     """
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         run = Run.objects.select_for_update().select_related("workflow_version").filter(pk=run_id).first()
         if run is None or run.status in TERMINAL_RUN_STATUSES:
-            return
+            return run
         loaded = load_graph(run.workflow_version_id, run.workflow_version.graph)
         step = _Advance(run, loaded)
         step.events[:0] = prior_events or []
@@ -275,6 +279,7 @@ def advance(run_id: str, *, prior_events: list[dict[str, Any]] | None = None, fr
 
             batch_id = str(run.batch_id)
             transaction.on_commit(lambda: batches.kick(batch_id))
+    return run
 
 
 CLAIMABLE = [StepStatus.QUEUED]

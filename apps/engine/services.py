@@ -24,8 +24,17 @@ def _trigger_node(graph: dict[str, Any], trigger: str) -> str:
     raise DomainError(f"the workflow has no {wanted} node to start from", field="graph")
 
 
+_valid_versions: set[int] = set()
+
+
 def check_runnable(workflow_version) -> None:
-    """Validation before a run: the version must still be valid with today's node types."""
+    """Validation before a run: the version must still be valid with today's node types.
+
+    Versions never change and node types only change with a restart, so a version that
+    passed once is remembered for the life of the process.
+    """
+    if workflow_version.pk in _valid_versions:
+        return
     problems = validate(workflow_version.graph, get_registry())
     if problems:
         raise DomainError(
@@ -33,24 +42,54 @@ def check_runnable(workflow_version) -> None:
             field="graph",
             extra={"errors": [p.as_dict() for p in problems]},
         )
+    _valid_versions.add(workflow_version.pk)
+
+
+def run_start_inline(*, workflow_version, input: Any, user, trigger: str, trigger_node: str, run_id=None) -> Run:
+    """Create a run and take its quick nodes right here; slow nodes still go to workers.
+
+    For callers that wait for the output (a webhook answering with it): a flow of quick
+    nodes finishes without a round trip through the broker, exactly as a worker would have
+    run it — the same runner, the same step records and events.
+    """
+    from apps.engine import runner
+
+    with transaction.atomic():
+        run = run_start(
+            workflow_version=workflow_version, input=input, user=user, trigger=trigger, trigger_node=trigger_node,
+            run_id=run_id, enqueue=False,
+        )  # fmt: skip
+        # One transaction, one commit: the run and its first steps appear together.
+        return runner.advance(str(run.pk))
 
 
 @transaction.atomic
-def run_start(*, workflow_version, input: Any, user, trigger: str = "manual") -> Run:
+def run_start(
+    *,
+    workflow_version,
+    input: Any,
+    user,
+    trigger: str = "manual",
+    trigger_node: str | None = None,
+    run_id=None,
+    enqueue: bool = True,
+) -> Run:
     """Create a run pinned to this exact version and hand it to a worker after commit."""
     from apps.engine.tasks import advance_run
 
     check_runnable(workflow_version)
     run = Run.objects.create(
+        **({"id": run_id} if run_id else {}),
         workflow_id=workflow_version.workflow_id,
         workflow_version=workflow_version,
         version=workflow_version.version,
         trigger=trigger,
-        trigger_node=_trigger_node(workflow_version.graph, trigger),
+        trigger_node=trigger_node or _trigger_node(workflow_version.graph, trigger),
         input=input,
         created_by=user if user is not None and user.is_authenticated else None,
     )
-    transaction.on_commit(lambda: advance_run.delay(run_id=str(run.pk)))
+    if enqueue:
+        transaction.on_commit(lambda: advance_run.delay(run_id=str(run.pk)))
     return run
 
 

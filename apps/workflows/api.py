@@ -45,6 +45,22 @@ class RunStartInput(serializers.Serializer):
     version = serializers.IntegerField(required=False, min_value=1)
 
 
+class WebhookOutput(serializers.Serializer):
+    node_id = serializers.CharField()
+    path = serializers.SerializerMethodField()
+    signed = serializers.SerializerMethodField()
+
+    def get_path(self, hook) -> str:
+        return f"/hooks/{hook.token}/"
+
+    def get_signed(self, hook) -> bool:
+        return bool(hook.secret)
+
+
+class WebhookSecretInput(serializers.Serializer):
+    secret = serializers.CharField(allow_blank=True, max_length=200, write_only=True, trim_whitespace=False)
+
+
 class VersionOutput(serializers.ModelSerializer):
     author = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
@@ -71,9 +87,10 @@ class WorkflowViewSet(
     serializer_class = WorkflowOutput
 
     def get_queryset(self):
-        action_name = {"partial_update": "change", "destroy": "delete", "runs": "run", "batches": "run"}.get(
-            self.action, "view"
-        )
+        action_name = {
+            "partial_update": "change", "destroy": "delete", "runs": "run", "batches": "run",
+            "webhook_secret": "change",
+        }.get(self.action, "view")  # fmt: skip
         return selectors.workflows_for(
             user=self.request.user, action=action_name, search=self.request.query_params.get("search", "")
         )
@@ -154,6 +171,26 @@ class WorkflowViewSet(
             source=source,
         )
         return Response(BatchOutput(batch).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses=WebhookOutput(many=True))
+    @action(detail=True, methods=["get"])
+    def webhooks(self, request, pk=None):
+        """The URL of every webhook trigger of the workflow (and whether calls must be signed)."""
+        workflow = self.get_object()
+        return Response(WebhookOutput(workflow.webhooks.order_by("node_id"), many=True).data)
+
+    @extend_schema(request=WebhookSecretInput, responses=WebhookOutput)
+    @action(detail=True, methods=["post"], url_path=r"webhooks/(?P<node_id>[^/]+)/secret")
+    def webhook_secret(self, request, pk=None, node_id=None):
+        """Set the HMAC-SHA256 secret callers sign with (`X-Sluice-Signature: sha256=…`); empty turns it off."""
+        workflow = self.get_object()
+        hook = workflow.webhooks.filter(node_id=node_id).first()
+        if hook is None:
+            raise Http404
+        data = WebhookSecretInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        hook = services.webhook_set_secret(webhook=hook, secret=data.validated_data["secret"])
+        return Response(WebhookOutput(hook).data)
 
     @extend_schema(responses=VersionOutput(many=True))
     @action(detail=True, methods=["get"])

@@ -43,3 +43,20 @@ class WorkflowVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.workflow_id} v{self.version}"
+
+
+class Webhook(models.Model):
+    """The URL of one ``trigger.webhook`` node: ``POST /hooks/{token}/`` starts a run of the workflow."""
+
+    workflow = models.ForeignKey(Workflow, on_delete=models.CASCADE, related_name="webhooks")
+    node_id = models.CharField(max_length=100)
+    token = models.CharField(max_length=64, unique=True)
+    # Shared secret for the optional HMAC-SHA256 signature. Write-only through the API.
+    secret = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["workflow", "node_id"], name="workflow_webhook_node_unique")]
+
+    def __str__(self) -> str:
+        return f"webhook {self.workflow_id}/{self.node_id}"

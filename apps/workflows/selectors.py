@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from apps.accounts.permissions import restrict
-from apps.workflows.models import Workflow, WorkflowVersion
+from apps.workflows.models import Webhook, Workflow, WorkflowVersion
 
 
 def workflows_for(*, user, action: str = "view", search: str = "") -> QuerySet[Workflow]:
@@ -15,8 +15,25 @@ def workflows_for(*, user, action: str = "view", search: str = "") -> QuerySet[W
     return queryset
 
 
+_versions: dict[tuple[int, int], WorkflowVersion] = {}
+
+
 def version_get(*, workflow: Workflow, version: int | None) -> WorkflowVersion:
-    versions = WorkflowVersion.objects.filter(workflow=workflow)
-    if version is None:
-        return versions.order_by("-version").first()
-    return versions.get(version=version)
+    """A version of the workflow (the latest when None); raises WorkflowVersion.DoesNotExist.
+
+    Versions never change once written, so they are kept in memory by (workflow, number);
+    the latest version number is the workflow's revision.
+    """
+    number = workflow.revision if version is None else version
+    key = (workflow.pk, number)
+    found = _versions.get(key)
+    if found is None:
+        found = WorkflowVersion.objects.get(workflow=workflow, version=number)
+        if len(_versions) > 2048:
+            _versions.clear()
+        _versions[key] = found
+    return found
+
+
+def webhook_by_token(*, token: str) -> Webhook | None:
+    return Webhook.objects.select_related("workflow").filter(token=token).first()

@@ -9,7 +9,7 @@ from django.db import transaction
 from apps.core.api import Conflict, DomainError
 from apps.engine.core.validation import validate
 from apps.engine.registry import get_registry
-from apps.workflows.models import Workflow, WorkflowVersion
+from apps.workflows.models import Webhook, Workflow, WorkflowVersion
 
 EXPORT_FORMAT = 1
 
@@ -27,6 +27,25 @@ def graph_check(graph: Any) -> None:
             field="graph",
             extra={"errors": [problem.as_dict() for problem in problems]},
         )
+
+
+def webhooks_sync(*, workflow: Workflow) -> None:
+    """One webhook (with a stable token) per trigger.webhook node of the current graph."""
+    import secrets
+
+    wanted = {n.get("id") for n in workflow.graph.get("nodes", []) if n.get("type") == "trigger.webhook"}
+    existing = set(Webhook.objects.filter(workflow=workflow).values_list("node_id", flat=True))
+    Webhook.objects.filter(workflow=workflow).exclude(node_id__in=wanted).delete()
+    Webhook.objects.bulk_create(
+        [Webhook(workflow=workflow, node_id=node_id, token=secrets.token_urlsafe(24)) for node_id in wanted - existing]
+    )
+
+
+def webhook_set_secret(*, webhook: Webhook, secret: str) -> Webhook:
+    """Require an HMAC-SHA256 signature made with this secret (an empty secret turns it off)."""
+    webhook.secret = secret
+    webhook.save(update_fields=["secret"])
+    return webhook
 
 
 def _snapshot(workflow: Workflow, *, user, reason: str) -> WorkflowVersion:
@@ -47,6 +66,7 @@ def workflow_create(*, name: str, graph: dict, user, description: str = "", reas
     graph_check(graph)
     workflow = Workflow.objects.create(name=name, description=description, graph=graph, created_by=user)
     _snapshot(workflow, user=user, reason=reason)
+    webhooks_sync(workflow=workflow)
     return workflow
 
 
@@ -80,6 +100,7 @@ def workflow_save(
     locked.revision += 1
     locked.save()
     _snapshot(locked, user=user, reason=reason or "saved")
+    webhooks_sync(workflow=locked)
     return locked
 
 

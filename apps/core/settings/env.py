@@ -126,6 +126,7 @@ def database_config(*, default_sqlite: Path) -> dict:
         None,
         "Database, e.g. postgres://user:pass@host:5432/sluice. Unset: SQLite in the data dir.",
     )
+    pool_size = env_int("DATABASE_POOL_SIZE", 10, "Most PostgreSQL connections one process keeps.", minimum=1)
     if url is None:
         return _sqlite(default_sqlite)
     parts = urlsplit(url)
@@ -146,8 +147,17 @@ def database_config(*, default_sqlite: Path) -> dict:
         raise ConfigError("DATABASE_URL", "needs a host, e.g. postgres://user@db.example.com:5432/sluice")
     if not parts.path.strip("/"):
         raise ConfigError("DATABASE_URL", "needs a database name after the host, e.g. …:5432/sluice")
-    config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
-    config.setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
+    # A connection pool rather than persistent connections: under ASGI every request may run
+    # on a new thread, and per-thread persistent connections would pile up until PostgreSQL
+    # refuses more clients. The pool is shared by the threads of one process.
+    config = dj_database_url.parse(url, conn_max_age=0)
+    options = config.setdefault("OPTIONS", {})
+    options.setdefault("connect_timeout", 5)
+    options["pool"] = {
+        "min_size": 1,
+        "max_size": pool_size,
+        "timeout": 10,
+    }
     return config
 
 

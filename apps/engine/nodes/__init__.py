@@ -2,10 +2,11 @@
 
 from apps.engine.nodes.flow import ConditionNode, DelayNode, MergeNode, OutputNode, SwitchNode, TransformNode
 from apps.engine.nodes.http import HttpRequestNode
-from apps.engine.nodes.triggers import ManualTrigger
+from apps.engine.nodes.triggers import ManualTrigger, WebhookTrigger
 
 BUILTIN_NODE_TYPES = (
     ManualTrigger,
+    WebhookTrigger,
     TransformNode,
     ConditionNode,
     SwitchNode,

@@ -27,3 +27,34 @@ class ManualTrigger(NodeType):
 
     def run(self, context: Context, inputs: dict) -> NodeResult:
         return NodeResult(context.input)
+
+
+class WebhookTrigger(NodeType):
+    type = "trigger.webhook"
+    title = "Webhook"
+    category = "Triggers"
+    description = (
+        "Starts a run when its URL (POST /hooks/{token}/) is called; the run input is the request "
+        "(body, query, headers). Can answer with the run's output."
+    )
+    inputs = ()
+    trigger = True
+    params_schema = {
+        "type": "object",
+        "properties": {
+            "respond": {
+                "enum": ["immediately", "with_output"],
+                "default": "immediately",
+                "title": "Respond",
+                "description": "immediately: 202 with the run id; with_output: wait for the run and answer its output.",
+            },
+            "timeout": {
+                "type": "number", "exclusiveMinimum": 0, "maximum": 300, "default": 30,
+                "title": "Wait at most (s)",
+            },
+        },
+        "additionalProperties": False,
+    }  # fmt: skip
+
+    def run(self, context: Context, inputs: dict) -> NodeResult:
+        return NodeResult(context.input)
