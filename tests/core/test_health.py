@@ -110,9 +110,10 @@ def test_database_check_fails_on_an_unreachable_database(tmp_path):
         broken["NAME"] = str(tmp_path / "missing-dir" / "db.sqlite3")
     else:
         broken["PORT"] = 1
-    handler = ConnectionHandler({"default": broken})
+    # Its own alias: PostgreSQL connection pools are kept per alias.
+    handler = ConnectionHandler({"broken": broken})
     try:
-        result = check_database(handler["default"])
+        result = check_database(handler["broken"])
     finally:
         handler.close_all()
     assert result.ok is False
