@@ -111,7 +111,7 @@ def test_database_check_fails_on_an_unreachable_database(tmp_path):
     else:
         broken["PORT"] = 1
     # Its own alias: PostgreSQL connection pools are kept per alias.
-    handler = ConnectionHandler({"broken": broken})
+    handler = ConnectionHandler({"default": dict(connection.settings_dict), "broken": broken})
     try:
         result = check_database(handler["broken"])
     finally:

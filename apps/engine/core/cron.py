@@ -1,7 +1,7 @@
 """Five-field cron expressions (minute hour day-of-month month day-of-week), plain Python.
 
 Fields take ``*``, numbers, ranges ``a-b``, steps ``*/n`` and ``a-b/n``, lists ``a,b`` and the
-names ``jan``–``dec`` and ``sun``–``sat``; day 7 is Sunday too. As in classic cron, when both
+names ``jan`` to ``dec`` and ``sun`` to ``sat``; day 7 is Sunday too. As in classic cron, when both
 day fields are restricted a day matching either one fires.
 """
 
@@ -11,8 +11,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-MONTHS = {name: i for i, name in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split(), start=1)}
-DAYS = {name: i for i, name in enumerate("sun mon tue wed thu fri sat".split())}
+MONTH_NAMES = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+DAY_NAMES = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
+MONTHS = {name: i for i, name in enumerate(MONTH_NAMES, start=1)}
+DAYS = {name: i for i, name in enumerate(DAY_NAMES)}
 FIELDS = (
     ("minute", 0, 59, {}),
     ("hour", 0, 23, {}),
