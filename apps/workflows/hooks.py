@@ -24,7 +24,7 @@ from apps.core.api import DomainError
 from apps.engine import services as engine
 from apps.engine.events import run_group
 from apps.engine.models import TERMINAL_RUN_STATUSES, Run
-from apps.workflows import selectors
+from apps.workflows import selectors, services
 
 SIGNATURE_HEADER = "X-Sluice-Signature"
 FORWARDED_HEADERS = ("content-type", "user-agent", "x-request-id", "x-github-event", "x-event-type")
@@ -78,8 +78,7 @@ async def webhook(request, token: str):
         payload = _payload(request)
     except DomainError as exc:
         return JsonResponse({"detail": exc.message, "field": exc.field}, status=400)
-    nodes = hook.workflow.graph.get("nodes", [])
-    params = next((n.get("params") or {} for n in nodes if n.get("id") == hook.node_id), {})
+    params = services.node_params(hook.workflow.graph, hook.node_id)
     run_id = uuid.uuid4()
     if params.get("respond") != "with_output":
         try:

@@ -60,3 +60,20 @@ class Webhook(models.Model):
 
     def __str__(self) -> str:
         return f"webhook {self.workflow_id}/{self.node_id}"
+
+
+class Schedule(models.Model):
+    """When the ``trigger.schedule`` node of a workflow next fires (kept in step with the graph)."""
+
+    workflow = models.ForeignKey(Workflow, on_delete=models.CASCADE, related_name="schedules")
+    node_id = models.CharField(max_length=100)
+    cron = models.CharField(max_length=200)
+    timezone = models.CharField(max_length=64, default="UTC")
+    next_run_at = models.DateTimeField(db_index=True)
+    last_run_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["workflow", "node_id"], name="workflow_schedule_node_unique")]
+
+    def __str__(self) -> str:
+        return f"schedule {self.workflow_id}/{self.node_id} ({self.cron})"

@@ -59,6 +59,7 @@ ENGINE_SWEEP_GRACE_SECONDS = env_int(
     "ENGINE_SWEEP_GRACE_SECONDS", 60, "How long work may stay quiet before the sweep sends it again.", minimum=1
 )
 CELERY_BEAT_SCHEDULE = {
+    "workflow-schedules": {"task": "sluice.workflows.schedule_tick", "schedule": 10.0, "options": {"expires": 10}},
     "engine-sweep": {
         "task": "sluice.engine.sweep",
         "schedule": float(ENGINE_SWEEP_SECONDS),

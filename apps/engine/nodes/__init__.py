@@ -2,11 +2,12 @@
 
 from apps.engine.nodes.flow import ConditionNode, DelayNode, MergeNode, OutputNode, SwitchNode, TransformNode
 from apps.engine.nodes.http import HttpRequestNode
-from apps.engine.nodes.triggers import ManualTrigger, WebhookTrigger
+from apps.engine.nodes.triggers import ManualTrigger, ScheduleTrigger, WebhookTrigger
 
 BUILTIN_NODE_TYPES = (
     ManualTrigger,
     WebhookTrigger,
+    ScheduleTrigger,
     TransformNode,
     ConditionNode,
     SwitchNode,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from apps.engine.core import cron
 from apps.engine.sdk import Context, NodeResult, NodeType
 
 
@@ -55,6 +56,41 @@ class WebhookTrigger(NodeType):
         },
         "additionalProperties": False,
     }  # fmt: skip
+
+    def run(self, context: Context, inputs: dict) -> NodeResult:
+        return NodeResult(context.input)
+
+
+class ScheduleTrigger(NodeType):
+    type = "trigger.schedule"
+    title = "Schedule"
+    category = "Triggers"
+    description = "Starts a run on a cron schedule (through beat); the run input is `input` plus `scheduled_at`."
+    inputs = ()
+    trigger = True
+    raw_params = ("input",)
+    params_schema = {
+        "type": "object",
+        "properties": {
+            "cron": {"type": "string", "minLength": 9, "title": "Cron", "description": "e.g. 0 8 * * mon-fri"},
+            "timezone": {"type": "string", "default": "UTC", "title": "Time zone"},
+            "input": {"type": "object", "title": "Run input"},
+        },
+        "required": ["cron"],
+        "additionalProperties": False,
+    }
+
+    def check_params(self, params: dict) -> list[tuple[str, str]]:
+        expression = params.get("cron")
+        if not isinstance(expression, str):
+            return []
+        try:
+            cron.parse(expression)
+            cron.zone(params.get("timezone") or "UTC")
+        except cron.CronError as exc:
+            field = "timezone" if "time zone" in str(exc) else "cron"
+            return [(field, str(exc))]
+        return []
 
     def run(self, context: Context, inputs: dict) -> NodeResult:
         return NodeResult(context.input)
