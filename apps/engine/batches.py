@@ -184,7 +184,7 @@ def pump(batch_id: str) -> None:
         if not ids:
             return
         for run_id in ids:
-            runner.advance(run_id, from_batch_pump=True)
+            runner.advance(run_id, from_dispatcher=True)
 
 
 def batch_retry_failed(*, batch: Batch) -> int:

@@ -81,6 +81,11 @@ class Run(models.Model):
     dispatched_at = models.DateTimeField(null=True, blank=True)
     # A batch item that was retried: the newer run with the same index counts instead.
     superseded = models.BooleanField(default=False)
+    # A run started by a workflow.call node: the step that waits for it, and how deep it nests.
+    parent_step = models.ForeignKey(
+        "engine.Step", null=True, blank=True, on_delete=models.CASCADE, related_name="children"
+    )
+    depth = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         ordering = ["-created_at"]

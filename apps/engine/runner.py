@@ -257,7 +257,7 @@ class _Advance:
 
 
 def advance(
-    run_id: str, *, prior_events: list[dict[str, Any]] | None = None, from_batch_pump: bool = False
+    run_id: str, *, prior_events: list[dict[str, Any]] | None = None, from_dispatcher: bool = False
 ) -> Run | None:
     """Move the run forward as far as it can go without waiting for anything; returns the run.
 
@@ -273,12 +273,18 @@ def advance(
         step.events[:0] = prior_events or []
         step.go()
         step.save()
-        if run.batch_id and not from_batch_pump and run.status in TERMINAL_RUN_STATUSES:
-            # A batch slot is free again: let the pump hand out the next item.
-            from apps.engine import batches
+        if not from_dispatcher and run.status in TERMINAL_RUN_STATUSES:
+            if run.batch_id:
+                # A batch slot is free again: let the pump hand out the next item.
+                from apps.engine import batches
 
-            batch_id = str(run.batch_id)
-            transaction.on_commit(lambda: batches.kick(batch_id))
+                batch_id = str(run.batch_id)
+                transaction.on_commit(lambda: batches.kick(batch_id))
+            if run.parent_step_id:
+                from apps.engine.tasks import call_finished
+
+                step_id = run.parent_step_id
+                transaction.on_commit(lambda: call_finished.delay(step_id=step_id))
     return run
 
 
@@ -319,6 +325,11 @@ def execute_step(step_id: int, task_id: str, worker: str = HOSTNAME) -> None:
 
     if node.type == "delay" and step.wake_at is None:
         _park(step, node, node_type, run, loaded)
+        return
+    if node.type == "workflow.call":
+        from apps.engine import calls
+
+        calls.start_children(step, node, run)
         return
 
     others = run.steps.exclude(pk=step.pk).only("node_id", "status", "ports", "output")

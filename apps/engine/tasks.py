@@ -33,3 +33,11 @@ def sweep() -> None:
     from apps.engine import sweep as sweeper
 
     sweeper.sweep()
+
+
+@shared_task(name="sluice.engine.call_finished", acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def call_finished(*, step_id: int) -> None:
+    """A run started by workflow.call ended: start the next item, or finish the waiting step."""
+    from apps.engine import calls
+
+    calls.dispatch(step_id)

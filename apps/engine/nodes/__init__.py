@@ -1,6 +1,14 @@
 """Built-in node types."""
 
-from apps.engine.nodes.flow import ConditionNode, DelayNode, MergeNode, OutputNode, SwitchNode, TransformNode
+from apps.engine.nodes.flow import (
+    ConditionNode,
+    DelayNode,
+    MergeNode,
+    OutputNode,
+    SwitchNode,
+    TransformNode,
+    WorkflowCallNode,
+)
 from apps.engine.nodes.http import HttpRequestNode
 from apps.engine.nodes.triggers import ManualTrigger, ScheduleTrigger, WebhookTrigger
 
@@ -15,4 +23,5 @@ BUILTIN_NODE_TYPES = (
     DelayNode,
     OutputNode,
     HttpRequestNode,
+    WorkflowCallNode,
 )

@@ -161,3 +161,31 @@ class DelayNode(NodeType):
     def run(self, context: Context, inputs: dict) -> NodeResult:
         # The runner parks the step until the wake-up time; run() is called once it is due.
         return NodeResult(_first_input(inputs))
+
+
+class WorkflowCallNode(NodeType):
+    type = "workflow.call"
+    title = "Call workflow"
+    category = "Flow"
+    description = (
+        "Runs another workflow and outputs its result; with `for_each`, once per item of a list "
+        "(at most `concurrency` at a time) and outputs the list of results. Waits holding no worker."
+    )
+    speed = "slow"
+    outputs = ("out", "error")
+    raw_params = ("input",)
+    params_schema = {
+        "type": "object",
+        "properties": {
+            "workflow": {"type": "integer", "minimum": 1, "title": "Workflow id"},
+            "version": {"type": "integer", "minimum": 1, "title": "Version (latest when empty)"},
+            "input": {"title": "Input", "description": "Template value; `item` and `index` hold the list item."},
+            "for_each": {"title": "For each", "description": "A template that gives a list, e.g. {{ input.claims }}"},
+            "concurrency": {"type": "integer", "minimum": 1, "maximum": 100, "default": 5, "title": "At most at once"},
+        },
+        "required": ["workflow"],
+        "additionalProperties": False,
+    }
+
+    def run(self, context: Context, inputs: dict) -> NodeResult:
+        raise NodeError("workflow.call is carried out by the runner")
