@@ -65,6 +65,8 @@ def child_env(**overrides: str) -> dict[str, str]:
         PYTHONUNBUFFERED="1",
         # The loopback test server is the only private address the HTTP node may call.
         OUTBOUND_ALLOWLIST="127.0.0.1/32",
+        # The README's custom node, loaded the way an operator would add one.
+        SLUICE_NODE_TYPES="tests.engine.custom_nodes.SlugifyNode",
     )
     env.update(overrides)
     return env

@@ -116,6 +116,25 @@ def test_embedded_default_end_to_end(tmp_path):
             check = httpx.post(f"{base}/api/v1/live-check/", json={}, headers=auth, timeout=10).json()
             event = json.loads(socket.recv(timeout=30))
         assert event["type"] == "live.check" and event["id"] == check["id"]
+
+        # The demo workflows run on the embedded worker, from the API and from a webhook.
+        analyst = httpx.post(
+            f"{base}/api/v1/auth/token/", json={"username": "analyst", "password": logins["analyst"]}, timeout=10
+        ).json()["token"]
+        as_analyst = {"Authorization": f"Token {analyst}"}
+        demos = {w["name"]: w for w in httpx.get(f"{base}/api/v1/workflows/", headers=as_analyst).json()["results"]}
+        triage = demos["Claims triage (demo)"]
+        run = httpx.post(f"{base}/api/v1/workflows/{triage['id']}/runs/", headers=as_analyst,
+                         json={"input": {"id": "C-7", "amount": 5000}}).json()  # fmt: skip
+        finished = wait_for(
+            lambda: (r := httpx.get(f"{base}/api/v1/runs/{run['id']}/", headers=as_analyst).json())["status"]
+            in ("succeeded", "failed") and r,
+            message="the demo run",
+        )
+        assert finished["output"]["decision"] == "review", finished
+        hook = httpx.get(f"{base}/api/v1/workflows/{demos['Webhook greeting (demo)']['id']}/webhooks/",
+                         headers=as_analyst).json()[0]["path"]  # fmt: skip
+        assert httpx.post(f"{base}{hook}", json={"name": "Ada"}, timeout=20).json() == {"greeting": "Hello Ada"}
     finally:
         code = launch.stop()
     assert code == 0, launch.output[-3000:]

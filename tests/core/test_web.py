@@ -80,6 +80,10 @@ def test_seed_demo_is_idempotent_and_keeps_passwords(data_dir, capsys):
     assert User.objects.get(username="reviewer").groups.filter(name="claims-reviewers").exists()
     assert Group.objects.filter(name="analysts").exists()
     assert (data_dir / "demo-logins.json").stat().st_mode & 0o077 == 0
+    from apps.workflows.models import Workflow
+
+    names = sorted(Workflow.objects.filter(created_by__username="analyst").values_list("name", flat=True))
+    assert names == ["Claims triage (demo)", "Webhook greeting (demo)"]
 
 
 def test_openapi_schema_generates_without_warnings(tmp_path):

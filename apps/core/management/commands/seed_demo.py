@@ -15,6 +15,8 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from apps.accounts import services as accounts
+from apps.workflows import selectors as workflow_selectors
+from apps.workflows import services as workflows
 
 DEMO_USERS = [
     # username, superuser, teams
@@ -22,6 +24,53 @@ DEMO_USERS = [
     ("analyst", False, ["analysts"]),
     ("reviewer", False, ["claims-reviewers"]),
 ]
+
+
+def _node(node_id, node_type, x, y=0, **params):
+    return {"id": node_id, "type": node_type, "position": {"x": x, "y": y}, "params": params}
+
+
+DEMO_WORKFLOWS = [
+    (
+        "Claims triage (demo)",
+        "Routes a claim by amount: small ones are approved automatically, large ones are flagged for review.",
+        {
+            "nodes": [
+                _node("claim", "trigger.manual", 0, input_schema={
+                    "type": "object", "properties": {"id": {"type": "string"}, "amount": {"type": "number"}},
+                }),
+                _node("score", "transform", 240, value={"id": "{{ input.id }}", "amount": "{{ input.amount }}",
+                                                      "large": "{{ input.amount > 1000 }}"}),
+                _node("large", "condition", 480, expression="nodes.score.output.large"),
+                _node("review", "output", 720, -80, value={"decision": "review", "claim": "{{ nodes.score.output }}"}),
+                _node("auto", "output", 720, 80, value={"decision": "approve", "claim": "{{ nodes.score.output }}"}),
+            ],
+            "edges": [
+                {"source": "claim", "target": "score"},
+                {"source": "score", "target": "large"},
+                {"source": "large", "source_port": "true", "target": "review"},
+                {"source": "large", "source_port": "false", "target": "auto"},
+            ],
+        },
+    ),
+    (
+        "Webhook greeting (demo)",
+        "Call its webhook with {\"name\": \"Ada\"} and it answers with a greeting.",
+        {
+            "nodes": [
+                _node("hook", "trigger.webhook", 0, respond="with_output", timeout=10),
+                _node("greet", "output", 240, value={"greeting": "Hello {{ input.body.name | default('there') }}"}),
+            ],
+            "edges": [{"source": "hook", "target": "greet"}],
+        },
+    ),
+]  # fmt: skip
+
+
+def seed_workflows(owner) -> None:
+    for name, description, graph in DEMO_WORKFLOWS:
+        if not workflow_selectors.workflows_for(user=owner).filter(name=name).exists():
+            workflows.workflow_create(name=name, description=description, graph=graph, user=owner, reason="demo data")
 
 
 def logins_file():
@@ -36,7 +85,7 @@ def load_logins() -> dict[str, str]:
 
 
 class Command(BaseCommand):
-    help = "Create the demo users (admin, analyst, reviewer) and teams if they are missing."
+    help = "Create the demo users (admin, analyst, reviewer), teams and sample workflows if they are missing."
 
     @transaction.atomic
     def handle(self, *args, **options):
@@ -51,6 +100,7 @@ class Command(BaseCommand):
             for team in teams:
                 group, _ = Group.objects.get_or_create(name=team)
                 user.groups.add(group)
+        seed_workflows(accounts.user_ensure(username="analyst", password=logins.get("analyst", ""))[0])
         path = logins_file()
         path.touch(mode=0o600)
         path.write_text(json.dumps(logins, indent=2))
