@@ -187,8 +187,15 @@ def _redis_answers(socket_path: Path) -> bool:
 class Supervisor:
     """Starts named processes, prefixes their output, and stops them all together."""
 
+    # A crashed worker, beat or web process is started again (as compose's restart policy
+    # would), unless it keeps crashing.
+    MAX_RESTARTS = 5
+    RESTART_WINDOW = 60.0
+
     def __init__(self) -> None:
         self.processes: list[tuple[str, subprocess.Popen]] = []
+        self.specs: dict[str, tuple[list[str], dict[str, str]]] = {}
+        self.restarts: dict[str, list[float]] = {}
         self.width = 6
 
     def start(self, name: str, command: list[str], env: dict[str, str]) -> subprocess.Popen:
@@ -204,7 +211,27 @@ class Supervisor:
         )
         threading.Thread(target=self._relay, args=(name, process), daemon=True).start()
         self.processes.append((name, process))
+        self.specs[name] = (command, env)
         return process
+
+    def restart_crashed(self) -> tuple[str, int] | None:
+        """Start again every restartable process that exited; the one that cannot be, if any."""
+        for index, (name, process) in enumerate(list(self.processes)):
+            code = process.poll()
+            if code is None:
+                continue
+            if name not in self.specs:
+                return name, code
+            now = time.monotonic()
+            recent = [t for t in self.restarts.get(name, []) if now - t < self.RESTART_WINDOW]
+            if len(recent) >= self.MAX_RESTARTS:
+                return name, code
+            self.restarts[name] = [*recent, now]
+            say(f"{name} exited with code {code}; starting it again")
+            self.processes.pop(index)
+            command, env = self.specs[name]
+            self.start(name, command, env)
+        return None
 
     def adopt(self, name: str, process: subprocess.Popen) -> None:
         self.processes.append((name, process))
@@ -315,7 +342,7 @@ def command_run() -> int:
             wait_healthy(f"{url}/healthz", supervisor)
             print_banner(url, directory)
             while not stopping.is_set():
-                crashed = supervisor.exited()
+                crashed = supervisor.restart_crashed()
                 if crashed:
                     raise LaunchError(f"{crashed[0]} stopped unexpectedly with code {crashed[1]}; stopping Sluice")
                 stopping.wait(0.5)

@@ -23,7 +23,7 @@ MAX_DEPTH = 8
 
 def _fail(step: Step, run: Run, message: str) -> None:
     payload = {"message": message}
-    loaded = runner.load_graph(run.workflow_version_id, run.workflow_version.graph)
+    loaded = runner.load_graph(run.workflow_version)
     to_error_port = step.node_id in loaded.error_edges
     Step.objects.filter(pk=step.pk).update(
         status=StepStatus.FAILED, error=payload, finished_at=timezone.now(),
@@ -126,7 +126,7 @@ def _collect(step: Step, children: list[Run]) -> None:
         for child in children
         if child.status != RunStatus.SUCCEEDED
     ]
-    loaded = runner.load_graph(step.run.workflow_version_id, step.run.workflow_version.graph)
+    loaded = runner.load_graph(step.run.workflow_version)
     now = timezone.now()
     if failures:
         payload = {"message": f"{len(failures)} of {len(children)} called runs did not succeed",

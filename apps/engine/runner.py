@@ -40,14 +40,24 @@ class LoadedGraph:
     error_edges: frozenset[str]  # nodes whose `error` port is connected
 
 
-_graphs: dict[int, LoadedGraph] = {}
+_graphs: dict[tuple, LoadedGraph] = {}
 
 
-def load_graph(version_id: int, graph_data: dict) -> LoadedGraph:
+def version_key(version) -> tuple:
+    """What identifies a stored version for in-process caches: its id and creation time.
+
+    The id alone is not enough: a rolled-back transaction can hand the same id out again
+    (SQLite), and a cache must never mistake one graph for another.
+    """
+    return (version.pk, version.created_at)
+
+
+def load_graph(version) -> LoadedGraph:
     """The parsed graph of a workflow version (versions never change, so it is cached)."""
-    loaded = _graphs.get(version_id)
+    key = version_key(version)
+    loaded = _graphs.get(key)
     if loaded is None:
-        graph = Graph.from_dict(graph_data)
+        graph = Graph.from_dict(version.graph)
         registry = get_registry()
         types = {node.id: registry.get(node.type) for node in graph.nodes}
         first_wins = frozenset(
@@ -57,7 +67,7 @@ def load_graph(version_id: int, graph_data: dict) -> LoadedGraph:
         loaded = LoadedGraph(graph, types, first_wins, error_edges)
         if len(_graphs) > 512:
             _graphs.clear()
-        _graphs[version_id] = loaded
+        _graphs[key] = loaded
     return loaded
 
 
@@ -268,7 +278,7 @@ def advance(
         run = Run.objects.select_for_update().select_related("workflow_version").filter(pk=run_id).first()
         if run is None or run.status in TERMINAL_RUN_STATUSES:
             return run
-        loaded = load_graph(run.workflow_version_id, run.workflow_version.graph)
+        loaded = load_graph(run.workflow_version)
         step = _Advance(run, loaded)
         step.events[:0] = prior_events or []
         step.go()
@@ -319,7 +329,7 @@ def execute_step(step_id: int, task_id: str, worker: str = HOSTNAME) -> None:
     if run.status in TERMINAL_RUN_STATUSES:
         Step.objects.filter(pk=step.pk).update(status=StepStatus.CANCELLED, finished_at=timezone.now())
         return
-    loaded = load_graph(run.workflow_version_id, run.workflow_version.graph)
+    loaded = load_graph(run.workflow_version)
     node, node_type = loaded.graph.by_id[step.node_id], loaded.types[step.node_id]
     events.emit_run_events(str(run.id), [events.step_event(step)])
 

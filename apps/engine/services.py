@@ -24,7 +24,7 @@ def _trigger_node(graph: dict[str, Any], trigger: str) -> str:
     raise DomainError(f"the workflow has no {wanted} node to start from", field="graph")
 
 
-_valid_versions: set[int] = set()
+_valid_versions: set[tuple] = set()
 
 
 def check_runnable(workflow_version) -> None:
@@ -33,7 +33,9 @@ def check_runnable(workflow_version) -> None:
     Versions never change and node types only change with a restart, so a version that
     passed once is remembered for the life of the process.
     """
-    if workflow_version.pk in _valid_versions:
+    from apps.engine.runner import version_key
+
+    if version_key(workflow_version) in _valid_versions:
         return
     problems = validate(workflow_version.graph, get_registry())
     if problems:
@@ -42,7 +44,7 @@ def check_runnable(workflow_version) -> None:
             field="graph",
             extra={"errors": [p.as_dict() for p in problems]},
         )
-    _valid_versions.add(workflow_version.pk)
+    _valid_versions.add(version_key(workflow_version))
 
 
 def run_start_inline(*, workflow_version, input: Any, user, trigger: str, trigger_node: str, run_id=None) -> Run:

@@ -82,5 +82,5 @@ def sweep() -> dict[str, int]:
 
 def _send(task, step: Step, load_graph) -> None:
     version = step.run.workflow_version
-    queue = load_graph(version.pk, version.graph).types[step.node_id].queue
+    queue = load_graph(version).types[step.node_id].queue
     task.apply_async(kwargs={"step_id": step.pk}, queue=queue)

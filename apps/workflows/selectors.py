@@ -15,24 +15,9 @@ def workflows_for(*, user, action: str = "view", search: str = "") -> QuerySet[W
     return queryset
 
 
-_versions: dict[tuple[int, int], WorkflowVersion] = {}
-
-
 def version_get(*, workflow: Workflow, version: int | None) -> WorkflowVersion:
-    """A version of the workflow (the latest when None); raises WorkflowVersion.DoesNotExist.
-
-    Versions never change once written, so they are kept in memory by (workflow, number);
-    the latest version number is the workflow's revision.
-    """
-    number = workflow.revision if version is None else version
-    key = (workflow.pk, number)
-    found = _versions.get(key)
-    if found is None:
-        found = WorkflowVersion.objects.get(workflow=workflow, version=number)
-        if len(_versions) > 2048:
-            _versions.clear()
-        _versions[key] = found
-    return found
+    """A version of the workflow (the latest when None); raises WorkflowVersion.DoesNotExist."""
+    return WorkflowVersion.objects.get(workflow=workflow, version=workflow.revision if version is None else version)
 
 
 def webhook_by_token(*, token: str) -> Webhook | None:

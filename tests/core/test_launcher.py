@@ -267,3 +267,21 @@ def test_the_same_command_runs_on_production_services(broker, scratch_postgres_u
             assert json.loads(socket.recv(timeout=30))["id"] == check["id"]
     finally:
         assert launch.stop() == 0, launch.output[-3000:]
+
+
+def test_a_crashed_process_is_started_again_until_it_keeps_crashing(monkeypatch):
+    from apps.core.launcher import Supervisor
+
+    supervisor = Supervisor()
+    monkeypatch.setattr(Supervisor, "MAX_RESTARTS", 2)
+    supervisor.start("worker", [sys.executable, "-c", "raise SystemExit(3)"], dict(os.environ))
+    try:
+        deadline = time.monotonic() + 20
+        crashed = None
+        while crashed is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+            crashed = supervisor.restart_crashed()
+        assert crashed == ("worker", 3)
+        assert len(supervisor.restarts["worker"]) == 2
+    finally:
+        supervisor.stop_all()
