@@ -134,7 +134,9 @@ class _Advance:
         self.run = run
         self.loaded = loaded
         self.now = timezone.now()
-        self.steps = {step.node_id: step for step in run.steps.all()}
+        # A run that has not started has no steps yet: no need to ask.
+        fresh = run.status == RunStatus.QUEUED
+        self.steps = {} if fresh else {step.node_id: step for step in run.steps.all()}
         self.states = {node_id: _state_of(step) for node_id, step in self.steps.items()}
         self.new_steps: list[Step] = []
         self.slow: list[Step] = []
