@@ -34,11 +34,6 @@ class Conflict(DomainError):
     code = "conflict"
 
 
-class NotFound(DomainError):
-    status_code = status.HTTP_404_NOT_FOUND
-    code = "not_found"
-
-
 def exception_handler(exc, context):
     if isinstance(exc, DomainError):
         body = {"detail": exc.message, "code": exc.code, **exc.extra}

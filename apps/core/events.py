@@ -55,19 +55,9 @@ async def _send(layer, group: str, event: dict[str, Any]) -> None:
         logger.warning("live event to %s could not be sent", group, exc_info=True)
 
 
-def emit(group: str, event: dict[str, Any], *, wait: bool = False) -> concurrent.futures.Future | None:
-    """Send a JSON event to every WebSocket in the group (from sync code)."""
+def emit(group: str, event: dict[str, Any]) -> concurrent.futures.Future | None:
+    """Send a JSON event to every WebSocket in the group (from sync code); does not wait."""
     layer = get_channel_layer()
     if layer is None:
         return None
-    future = asyncio.run_coroutine_threadsafe(_send(layer, group, event), _sender_loop())
-    if wait:
-        future.result(timeout=10)
-    return future
-
-
-def flush(timeout: float = 5) -> None:
-    """Wait until every event handed over so far has been sent (tests, shutdown)."""
-    if _loop is None or _loop_pid != os.getpid():
-        return
-    asyncio.run_coroutine_threadsafe(asyncio.sleep(0), _loop).result(timeout=timeout)
+    return asyncio.run_coroutine_threadsafe(_send(layer, group, event), _sender_loop())

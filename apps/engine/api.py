@@ -158,6 +158,12 @@ class BatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         except (Batch.DoesNotExist, ValueError):
             raise Http404 from None
 
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.get_queryset())
+        # Counts of the whole page in one query, not one per batch.
+        context = {**self.get_serializer_context(), "_counts": batches.counts_for(page)}
+        return self.get_paginated_response(BatchOutput(page, many=True, context=context).data)
+
     @extend_schema(
         parameters=[OpenApiParameter("status", str, enum=RunStatus.values)],
         responses=BatchItemOutput(many=True),

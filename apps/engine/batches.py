@@ -140,12 +140,21 @@ def kick(batch_id: str, pumps: int = 1) -> None:
         batch_pump.delay(batch_id=batch_id)
 
 
-def counts(batch: Batch) -> dict[str, int]:
-    """Runs of the batch by status (retried items count once, by their newest run)."""
-    rows = Run.objects.filter(batch=batch, superseded=False).values("status").annotate(n=Count("id"))
-    result = dict.fromkeys(RunStatus.values, 0)
-    result.update({row["status"]: row["n"] for row in rows})
+def counts_for(batch_list: list[Batch]) -> dict[Any, dict[str, int]]:
+    """Runs of each batch by status, in one query (retried items count once, by their newest run)."""
+    result = {batch.pk: dict.fromkeys(RunStatus.values, 0) for batch in batch_list}
+    rows = (
+        Run.objects.filter(batch__in=batch_list, superseded=False)
+        .values("batch_id", "status")
+        .annotate(n=Count("id"))
+    )
+    for row in rows:
+        result[row["batch_id"]][row["status"]] = row["n"]
     return result
+
+
+def counts(batch: Batch) -> dict[str, int]:
+    return counts_for([batch])[batch.pk]
 
 
 def _claim_chunk(batch_id: str) -> list[str] | None:

@@ -22,20 +22,14 @@ MAX_DEPTH = 8
 
 
 def _fail(step: Step, run: Run, message: str) -> None:
-    payload = {"message": message}
-    loaded = runner.load_graph(run.workflow_version)
-    to_error_port = step.node_id in loaded.error_edges
-    Step.objects.filter(pk=step.pk).update(
-        status=StepStatus.FAILED, error=payload, finished_at=timezone.now(),
-        output=payload if to_error_port else None, ports=["error"] if to_error_port else [],
-    )  # fmt: skip
+    fields = runner.failure_fields(step.node_id, runner.load_graph(run.workflow_version), {"message": message})
+    Step.objects.filter(pk=step.pk).update(finished_at=timezone.now(), **fields)
     step.refresh_from_db()
     runner.advance(str(run.pk), prior_events=[runner.events.step_event(step)])
 
 
 def _children_inputs(step: Step, node, run: Run) -> list[Any]:
-    states = {s.node_id: runner._state_of(s) for s in run.steps.exclude(pk=step.pk)}
-    data = runner._template_data(run, states)
+    data = runner.data_for_step(run, step)
     params = node.params
     first_input = next(iter((step.input or {}).values()), None)
     if "for_each" not in params:
@@ -131,9 +125,9 @@ def _collect(step: Step, children: list[Run]) -> None:
     if failures:
         payload = {"message": f"{len(failures)} of {len(children)} called runs did not succeed",
                    "details": {"failures": failures}}  # fmt: skip
-        to_error_port = step.node_id in loaded.error_edges
-        step.status, step.error, step.finished_at = StepStatus.FAILED, payload, now
-        step.output, step.ports = (payload, ["error"]) if to_error_port else (None, [])
+        for name, value in runner.failure_fields(step.node_id, loaded, payload).items():
+            setattr(step, name, value)
+        step.finished_at = now
     else:
         outputs = [child.output for child in children]
         step.status, step.finished_at, step.ports = StepStatus.SUCCEEDED, now, ["out"]

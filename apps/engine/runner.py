@@ -71,11 +71,11 @@ def load_graph(version) -> LoadedGraph:
     return loaded
 
 
-def _state_of(step: Step) -> NodeState:
+def state_of(step: Step) -> NodeState:
     return NodeState(Status(step.status), tuple(step.ports or ()), step.output)
 
 
-def _template_data(run: Run, states: dict[str, NodeState]) -> dict[str, Any]:
+def template_data(run: Run, states: dict[str, NodeState]) -> dict[str, Any]:
     return {
         "input": run.input,
         "nodes": {
@@ -85,6 +85,19 @@ def _template_data(run: Run, states: dict[str, NodeState]) -> dict[str, Any]:
         },
         "run": {"id": str(run.id), "version": run.version},
     }
+
+
+def data_for_step(run: Run, step: Step) -> dict[str, Any]:
+    """The template data a slow step sees: the run input and every other step's outcome."""
+    others = run.steps.exclude(pk=step.pk).only("node_id", "status", "ports", "output")
+    return template_data(run, {other.node_id: state_of(other) for other in others})
+
+
+def failure_fields(node_id: str, loaded: LoadedGraph, payload: dict[str, Any]) -> dict[str, Any]:
+    """How a failed step is stored: on its `error` port when one is connected, else a dead end."""
+    if node_id in loaded.error_edges:
+        return {"status": StepStatus.FAILED, "error": payload, "output": payload, "ports": ["error"]}
+    return {"status": StepStatus.FAILED, "error": payload, "output": None, "ports": []}
 
 
 def render_params(node: Node, node_type: NodeType, data: dict[str, Any]) -> dict[str, Any]:
@@ -137,14 +150,14 @@ class _Advance:
         # A run that has not started has no steps yet: no need to ask.
         fresh = run.status == RunStatus.QUEUED
         self.steps = {} if fresh else {step.node_id: step for step in run.steps.all()}
-        self.states = {node_id: _state_of(step) for node_id, step in self.steps.items()}
+        self.states = {node_id: state_of(step) for node_id, step in self.steps.items()}
         self.new_steps: list[Step] = []
         self.slow: list[Step] = []
         self.events: list[dict[str, Any]] = []
         self.sequence = len(self.steps)
         self.failure: dict[str, Any] | None = None
         # Kept up to date as nodes finish, rather than rebuilt for every node.
-        self.data = _template_data(run, self.states)
+        self.data = template_data(run, self.states)
 
     def _add(self, node_id: str, status: StepStatus, **fields: Any) -> Step:
         node = self.loaded.graph.by_id[node_id]
@@ -175,10 +188,9 @@ class _Advance:
 
     def _fail(self, node_id: str, error: NodeError, common: dict[str, Any]) -> None:
         payload = _error(error.message, **error.details)
-        if node_id in self.loaded.error_edges:
-            self._add(node_id, StepStatus.FAILED, output=payload, ports=["error"], error=payload, **common)
-        else:
-            self._add(node_id, StepStatus.FAILED, error=payload, ports=[], **common)
+        fields = failure_fields(node_id, self.loaded, payload)
+        self._add(node_id, fields.pop("status"), **fields, **common)
+        if not fields["ports"]:
             self.failure = {"node": node_id, **payload}
 
     def _check_failed_slow_steps(self) -> None:
@@ -300,9 +312,6 @@ def advance(
     return run
 
 
-CLAIMABLE = [StepStatus.QUEUED]
-
-
 def _claim(step_id: int, task_id: str, worker: str) -> Step | None:
     """Take the step for this task, or None if another delivery already did its work."""
     now = timezone.now()
@@ -344,9 +353,7 @@ def execute_step(step_id: int, task_id: str, worker: str = HOSTNAME) -> None:
         calls.start_children(step, node, run)
         return
 
-    others = run.steps.exclude(pk=step.pk).only("node_id", "status", "ports", "output")
-    states = {other.node_id: _state_of(other) for other in others}
-    data = _template_data(run, states)
+    data = data_for_step(run, step)
     params, result, error = call_node(node, node_type, run, data, step.input or {}, step.attempts)
     now = timezone.now()
     mine = Step.objects.filter(pk=step.pk, status=StepStatus.RUNNING, task_id=task_id)
@@ -362,18 +369,15 @@ def execute_step(step_id: int, task_id: str, worker: str = HOSTNAME) -> None:
         return
     else:
         payload = _error(error.message, **error.details)
-        to_error_port = step.node_id in loaded.error_edges
-        mine.update(status=StepStatus.FAILED, params=params, error=payload, finished_at=now,
-                    output=payload if to_error_port else None, ports=["error"] if to_error_port else [])  # fmt: skip
+        mine.update(params=params, finished_at=now, **failure_fields(step.node_id, loaded, payload))
     step.refresh_from_db()
     advance(str(run.id), prior_events=[events.step_event(step)])
 
 
 def _park(step: Step, node: Node, node_type: NodeType, run: Run, loaded: LoadedGraph) -> None:
     """A delay: the step waits, holding no worker, until a task (or the sweep) wakes it."""
-    states = {s.node_id: _state_of(s) for s in run.steps.exclude(pk=step.pk)}
     try:
-        seconds = float(render_params(node, node_type, _template_data(run, states))["seconds"])
+        seconds = float(render_params(node, node_type, data_for_step(run, step))["seconds"])
     except (templating.TemplateError, KeyError, TypeError, ValueError) as exc:
         Step.objects.filter(pk=step.pk).update(
             status=StepStatus.FAILED, error=_error(f"params.seconds: {exc}"), finished_at=timezone.now()

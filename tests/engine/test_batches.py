@@ -156,3 +156,17 @@ def test_retry_only_the_failed_items(user_client, http_server, celery_worker_pro
     assert http_server.hits("batch-1") == 1 and http_server.hits("batch-3") == 1
     assert http_server.hits("batch-2") == 2
     assert Run.objects.filter(batch_id=batch["id"]).count() == 4
+
+
+@pytest.mark.django_db
+def test_the_batch_list_counts_every_batch_in_one_query(user_client, django_assert_max_num_queries):
+    workflow = create_workflow(user_client, TRIAGE)
+    for size in (2, 3, 4):
+        user_client.post(
+            f"/api/v1/workflows/{workflow['id']}/batches/", {"items": [{"id": 1, "amount": 1}] * size},
+            content_type="application/json",
+        )  # fmt: skip
+    with django_assert_max_num_queries(6):  # session, user, count, page, counts
+        listing = user_client.get("/api/v1/batches/").json()
+    assert sorted(b["counts"]["queued"] for b in listing["results"]) == [2, 3, 4]
+    assert all(b["progress"] == 0 for b in listing["results"])
