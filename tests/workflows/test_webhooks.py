@@ -83,6 +83,8 @@ def test_signed_webhooks(user_client, asgi_server, celery_worker_process):
     signed = httpx.post(f"{asgi_server.url}{path}", content=body, headers={**headers, "X-Sluice-Signature": signature})
     assert signed.status_code == 202
     assert Run.objects.count() == 1
+    # Let the worker finish before the test's data is flushed away under it.
+    assert wait_run(user_client, signed.json()["run"])["status"] == "succeeded"
 
 
 def test_unknown_tokens_and_bad_bodies(user_client, asgi_server):
