@@ -1,4 +1,4 @@
-"""ASGI entry point: Django for HTTP, Channels for the live-event WebSockets."""
+"""ASGI entry point: Django for HTTP (webhooks on a short path), Channels for the live-event WebSockets."""
 
 import os
 
@@ -14,10 +14,11 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 
 from apps.accounts.authentication import TokenAuthMiddleware  # noqa: E402
 from apps.core.routing import websocket_urlpatterns  # noqa: E402
+from apps.workflows.hooks import HooksApp  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        "http": HooksApp(django_asgi_app),
         "websocket": AllowedHostsOriginValidator(
             AuthMiddlewareStack(TokenAuthMiddleware(URLRouter(websocket_urlpatterns)))
         ),

@@ -47,22 +47,37 @@ def check_runnable(workflow_version) -> None:
     _valid_versions.add(version_key(workflow_version))
 
 
-def run_start_inline(*, workflow_version, input: Any, user, trigger: str, trigger_node: str, run_id=None) -> Run:
+def _new_run(*, workflow_version, input: Any, user, trigger: str, trigger_node: str | None, run_id) -> Run:
+    check_runnable(workflow_version)
+    return Run(
+        **({"id": run_id} if run_id else {}),
+        workflow_id=workflow_version.workflow_id,
+        workflow_version=workflow_version,
+        version=workflow_version.version,
+        trigger=trigger,
+        trigger_node=trigger_node or _trigger_node(workflow_version.graph, trigger),
+        input=input,
+        created_by=user if user is not None and user.is_authenticated else None,
+    )
+
+
+def run_start_inline(
+    *, workflow_version, input: Any, user, trigger: str = "manual", trigger_node: str | None = None, run_id=None
+) -> Run:
     """Create a run and take its quick nodes right here; slow nodes still go to workers.
 
     For callers that wait for the output (a webhook answering with it): a flow of quick
     nodes finishes without a round trip through the broker, exactly as a worker would have
-    run it — the same runner, the same step records and events.
+    run it — the same runner, the same step records and events — and the run and its steps
+    are written together, in one transaction.
     """
     from apps.engine import runner
 
-    with transaction.atomic():
-        run = run_start(
-            workflow_version=workflow_version, input=input, user=user, trigger=trigger, trigger_node=trigger_node,
-            run_id=run_id, enqueue=False,
-        )  # fmt: skip
-        # One transaction, one commit: the run and its first steps appear together.
-        return runner.advance(str(run.pk))
+    run = _new_run(
+        workflow_version=workflow_version, input=input, user=user, trigger=trigger, trigger_node=trigger_node,
+        run_id=run_id,
+    )  # fmt: skip
+    return runner.advance_new(run)
 
 
 @transaction.atomic
@@ -74,24 +89,16 @@ def run_start(
     trigger: str = "manual",
     trigger_node: str | None = None,
     run_id=None,
-    enqueue: bool = True,
 ) -> Run:
     """Create a run pinned to this exact version and hand it to a worker after commit."""
     from apps.engine.tasks import advance_run
 
-    check_runnable(workflow_version)
-    run = Run.objects.create(
-        **({"id": run_id} if run_id else {}),
-        workflow_id=workflow_version.workflow_id,
-        workflow_version=workflow_version,
-        version=workflow_version.version,
-        trigger=trigger,
-        trigger_node=trigger_node or _trigger_node(workflow_version.graph, trigger),
-        input=input,
-        created_by=user if user is not None and user.is_authenticated else None,
-    )
-    if enqueue:
-        transaction.on_commit(lambda: advance_run.delay(run_id=str(run.pk)))
+    run = _new_run(
+        workflow_version=workflow_version, input=input, user=user, trigger=trigger, trigger_node=trigger_node,
+        run_id=run_id,
+    )  # fmt: skip
+    run.save(force_insert=True)
+    transaction.on_commit(lambda: advance_run.delay(run_id=str(run.pk)))
     return run
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from apps.engine import runner
 from apps.engine import services as engine
 from apps.engine.models import Run
 from apps.workflows import services as workflows
@@ -15,8 +14,7 @@ pytestmark = pytest.mark.django_db
 
 def run_inline(graph: dict, payload: dict, user) -> Run:
     workflow = workflows.workflow_create(name="flow", graph=graph, user=user)
-    run = engine.run_start(workflow_version=workflow.versions.get(), input=payload, user=user, enqueue=False)
-    runner.advance(str(run.pk))
+    run = engine.run_start_inline(workflow_version=workflow.versions.get(), input=payload, user=user)
     return Run.objects.prefetch_related("steps").get(pk=run.pk)
 
 

@@ -106,3 +106,60 @@ def test_removing_the_trigger_removes_its_url(user_client, asgi_server):
     )
     assert saved.status_code == 200
     assert httpx.post(f"{asgi_server.url}{path}", json={}).status_code == 404
+
+
+def slow_hook_flow(server_url: str, seconds: float, timeout: float) -> dict:
+    return {
+        "nodes": [node("hook", "trigger.webhook", respond="with_output", timeout=timeout),
+                  node("call", "http.request", url=f"{server_url}/slow?seconds={seconds}&key=hook-slow"),
+                  node("reply", "output", value={"status": "{{ nodes.call.output.status }}"})],
+        "edges": [edge("hook", "call"), edge("call", "reply")],
+    }  # fmt: skip
+
+
+def test_the_caller_waits_for_a_slow_node_on_a_worker(user_client, asgi_server, http_server, celery_worker_process):
+    workflow = create_workflow(user_client, slow_hook_flow(http_server.url, 0.3, 20))
+    response = httpx.post(f"{asgi_server.url}{hook_path(user_client, workflow['id'])}", json={}, timeout=30)
+    assert response.status_code == 200, response.text
+    assert response.json() == {"status": 200}
+    run = Run.objects.get(pk=response.headers["X-Sluice-Run"])
+    assert run.status == "succeeded" and run.steps.get(node_id="call").worker
+
+
+def test_a_caller_that_waits_too_long_gets_the_run_to_follow(
+    user_client, asgi_server, http_server, celery_worker_process
+):
+    workflow = create_workflow(user_client, slow_hook_flow(http_server.url, 2, 0.5))
+    response = httpx.post(f"{asgi_server.url}{hook_path(user_client, workflow['id'])}", json={}, timeout=30)
+    assert response.status_code == 202, response.text
+    assert response.json()["status"] == "running"
+    # The run goes on without the caller.
+    assert wait_run(user_client, response.json()["run"])["status"] == "succeeded"
+
+
+def test_the_short_path_keeps_the_web_rules(user_client, asgi_server, settings):
+    workflow = create_workflow(user_client, hook_flow("with_output"))
+    url = f"{asgi_server.url}{hook_path(user_client, workflow['id'])}"
+    answer = httpx.post(url, json={"name": "Ada"})
+    assert answer.status_code == 200
+    assert answer.headers["x-content-type-options"] == "nosniff"
+    assert answer.headers["x-frame-options"] == "DENY"
+    assert int(answer.headers["content-length"]) == len(answer.content)
+    # The same limits as every other URL: the Host must be allowed, the body not too big.
+    assert httpx.post(url, json={}, headers={"host": "evil.example"}).status_code == 400
+    too_big = httpx.post(url, content=b"x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1))
+    assert too_big.status_code == 413
+    # A form post is read like Django reads it.
+    form = httpx.post(url, data={"name": "Form"})
+    assert form.status_code == 200 and form.json()["greeting"] == "Hello Form"
+    assert Run.objects.count() == 2
+
+
+def test_the_same_url_through_django(user_client):
+    """Under WSGI (or the test client) the full Django stack serves the URL, with the same answers."""
+    workflow = create_workflow(user_client, hook_flow("with_output"))
+    path = hook_path(user_client, workflow["id"])
+    answer = user_client.post(f"{path}?q=7", {"name": "Mary"}, content_type="application/json")
+    assert answer.status_code == 200 and answer.json() == {"greeting": "Hello Mary", "q": "7"}
+    assert user_client.post("/hooks/nope/", {}, content_type="application/json").status_code == 404
+    assert user_client.delete(path).status_code == 405
