@@ -26,6 +26,8 @@ class NodeTypeOutput(serializers.Serializer):
     params_schema = serializers.DictField()
     speed = serializers.CharField()
     trigger = serializers.BooleanField()
+    settings_schema = serializers.DictField(help_text="JSON Schema of a node's optional `settings` object.")
+    settings_defaults = serializers.DictField(help_text="What applies when a setting is left out.")
 
 
 class NodeTypesView(APIView):

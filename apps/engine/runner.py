@@ -23,6 +23,7 @@ from django.utils import timezone
 from apps.engine import events
 from apps.engine.core import templating
 from apps.engine.core.graph import Graph, Node
+from apps.engine.core.policy import StepPolicy, StepTimeout, time_limit
 from apps.engine.core.scheduler import IN_FLIGHT, NodeState, Status, active_inputs, is_settled, plan
 from apps.engine.models import TERMINAL_RUN_STATUSES, Run, RunStatus, Step, StepStatus
 from apps.engine.registry import get_registry
@@ -38,6 +39,7 @@ class LoadedGraph:
     types: dict[str, NodeType]
     first_wins: frozenset[str]
     error_edges: frozenset[str]  # nodes whose `error` port is connected
+    policies: dict[str, StepPolicy]  # retries and time limit of each node
 
 
 _graphs: dict[tuple, LoadedGraph] = {}
@@ -64,7 +66,13 @@ def load_graph(version) -> LoadedGraph:
             node.id for node in graph.nodes if node.type == "merge" and node.params.get("mode") == "first"
         )
         error_edges = frozenset(edge.source for edge in graph.edges if edge.source_port == "error")
-        loaded = LoadedGraph(graph, types, first_wins, error_edges)
+        policies = {
+            node.id: StepPolicy.of(
+                node.settings, max_attempts=types[node.id].max_attempts, timeout=types[node.id].timeout_seconds
+            )
+            for node in graph.nodes
+        }
+        loaded = LoadedGraph(graph, types, first_wins, error_edges, policies)
         if len(_graphs) > 512:
             _graphs.clear()
         _graphs[key] = loaded
@@ -112,9 +120,17 @@ def _error(message: str, **details: Any) -> dict[str, Any]:
 
 
 def call_node(
-    node: Node, node_type: NodeType, run: Run, data: dict[str, Any], inputs: dict[str, Any], attempt: int
+    node: Node,
+    node_type: NodeType,
+    run: Run,
+    data: dict[str, Any],
+    inputs: dict[str, Any],
+    attempt: int,
+    *,
+    timeout: float | None = None,
 ) -> tuple[dict[str, Any] | None, NodeResult | None, NodeError | None]:
-    """Render params and run one node; returns (rendered params, result, error)."""
+    """Render params and run one node (within ``timeout`` seconds, where the process can
+    enforce it); returns (rendered params, result, error)."""
     params = None
     try:
         params = render_params(node, node_type, data)
@@ -127,7 +143,10 @@ def call_node(
             logger=logging.getLogger(f"sluice.run.{node.type}"),
             idempotency_key=f"{run.id}:{node.id}",
         )
-        result = node_type.run(context, inputs)
+        with time_limit(timeout):
+            result = node_type.run(context, inputs)
+    except StepTimeout:
+        return params, None, NodeError(f"timed out after {timeout:g} s", retryable=True, details={"timeout": timeout})
     except templating.TemplateError as exc:
         return params, None, NodeError(f"params: {exc.message}")
     except NodeError as exc:
@@ -378,14 +397,17 @@ def execute_step(step_id: int, task_id: str, worker: str = HOSTNAME) -> None:
         return
 
     data = data_for_step(run, step)
-    params, result, error = call_node(node, node_type, run, data, step.input or {}, step.attempts)
+    policy = loaded.policies[step.node_id]
+    params, result, error = call_node(
+        node, node_type, run, data, step.input or {}, step.attempts, timeout=policy.timeout
+    )
     now = timezone.now()
     mine = Step.objects.filter(pk=step.pk, status=StepStatus.RUNNING, task_id=task_id)
     if error is None:
         mine.update(status=StepStatus.SUCCEEDED, params=params, output=result.output, ports=list(result.ports),
                     error=None, finished_at=now)  # fmt: skip
-    elif error.retryable and step.attempts < node_type.max_attempts:
-        backoff = min(2 ** (step.attempts - 1), 60)
+    elif error.retryable and step.attempts < policy.max_attempts:
+        backoff = policy.backoff(step.attempts)
         if mine.update(status=StepStatus.QUEUED, params=params, error=_error(error.message, **error.details)):
             from apps.engine.tasks import execute_step as task
 

@@ -14,6 +14,7 @@ from typing import Any, ClassVar, Literal
 
 from apps.engine.core import templating
 from apps.engine.core.graph import DEFAULT_INPUT_PORT, DEFAULT_OUTPUT_PORT
+from apps.engine.core.policy import SETTINGS_SCHEMA
 
 
 @dataclass(frozen=True)
@@ -25,7 +26,7 @@ class NodeResult:
 
 
 class NodeError(Exception):
-    """A node failed; ``retryable`` failures are retried (with backoff) when the node allows it."""
+    """A node failed; ``retryable`` failures are retried (with backoff) as its settings allow."""
 
     def __init__(self, message: str, *, retryable: bool = False, details: dict | None = None):
         super().__init__(message)
@@ -81,8 +82,10 @@ class NodeType:
     # True: every input port gets the list of values arriving on it (a merge); False: a port
     # with one active edge gets the value itself.
     collect_inputs: ClassVar[bool] = False
+    # Defaults of the per-node settings (``settings.retries`` + 1, ``settings.timeout``):
+    # how often a retryable failure is tried, and how long one attempt of a slow node may take.
     max_attempts: ClassVar[int] = 1
-    timeout_seconds: ClassVar[float] = 60
+    timeout_seconds: ClassVar[float] = 300
 
     def output_ports(self, params: dict[str, Any]) -> tuple[str, ...]:
         """The output ports for these params (a switch has one per case)."""
@@ -107,4 +110,6 @@ class NodeType:
             "params_schema": cls.params_schema,
             "speed": cls.speed,
             "trigger": cls.trigger,
+            "settings_schema": SETTINGS_SCHEMA,
+            "settings_defaults": {"retries": cls.max_attempts - 1, "retry_delay": 1, "timeout": cls.timeout_seconds},
         }

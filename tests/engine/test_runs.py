@@ -88,6 +88,37 @@ def test_retries_with_backoff_then_success(user_client, http_server, celery_work
     assert http_server.hits("retry-ok") == 2
 
 
+def test_node_settings_choose_retries_and_their_delay(user_client, http_server, celery_worker_process):
+    flaky = node("call", "http.request", url=f"{http_server.url}/flaky?key=retry-set&succeed_on=4")
+    graph = {"nodes": [node("in", "trigger.manual"), {**flaky, "settings": {"retries": 3, "retry_delay": 0.1}}],
+             "edges": [edge("in", "call")]}  # fmt: skip
+    run = wait_run(user_client, start_run(user_client, create_workflow(user_client, graph)["id"])["id"])
+    assert run["status"] == "succeeded", run
+    assert steps_by_node(run)["call"]["attempts"] == 4 and http_server.hits("retry-set") == 4
+
+    # No retries at all: the first 503 is the end of it.
+    once = node("call", "http.request", url=f"{http_server.url}/status/503?key=no-retry")
+    once["settings"] = {"retries": 0}
+    graph = {"nodes": [node("in", "trigger.manual"), once], "edges": [edge("in", "call")]}
+    run = wait_run(user_client, start_run(user_client, create_workflow(user_client, graph)["id"])["id"])
+    assert run["status"] == "failed"
+    assert steps_by_node(run)["call"]["attempts"] == 1 and http_server.hits("no-retry") == 1
+
+
+def test_a_node_that_runs_past_its_time_limit_fails(user_client, http_server, celery_worker_process):
+    slow = node("call", "http.request", url=f"{http_server.url}/slow?seconds=3&key=too-slow", timeout=30)
+    graph = {
+        "nodes": [node("in", "trigger.manual"), {**slow, "settings": {"timeout": 0.5, "retries": 0}},
+                  node("late", "output", value="{{ nodes.call.output.message }}")],
+        "edges": [edge("in", "call"), edge("call", "late", "error")],
+    }  # fmt: skip
+    run = wait_run(user_client, start_run(user_client, create_workflow(user_client, graph)["id"])["id"])
+    call = steps_by_node(run)["call"]
+    assert call["status"] == "failed" and call["error"]["message"] == "timed out after 0.5 s"
+    assert run["status"] == "succeeded" and run["output"] == "timed out after 0.5 s"
+    assert call["attempts"] == 1
+
+
 def test_a_failure_follows_the_error_port(user_client, http_server, celery_worker_process):
     graph = {
         "nodes": [node("in", "trigger.manual"), node("call", "http.request", url=f"{http_server.url}/status/404"),

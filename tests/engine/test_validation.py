@@ -134,3 +134,25 @@ def test_a_template_param_may_stand_for_a_number():
         [("start", "h")],
     )
     assert validate(data, REGISTRY) == []
+
+
+def test_node_settings_are_checked():
+    def with_settings(settings):
+        return graph([node("start", "trigger.manual"), {**node("t", "transform", value=1), "settings": settings}],
+                     [("start", "t")])  # fmt: skip
+
+    assert validate(with_settings({"retries": 2, "retry_delay": 0.5, "timeout": 10}), REGISTRY) == []
+    assert problems_of(with_settings({"retries": -1})) == {("t", "settings.retries", "settings")}
+    assert problems_of(with_settings({"timeout": "soon"})) == {("t", "settings.timeout", "settings")}
+    assert problems_of(with_settings({"retry": 2})) == {("t", "settings.retry", "settings")}
+    assert problems_of(with_settings([1])) == {("t", "settings", "settings")}
+
+
+def test_step_policy_defaults_and_backoff():
+    from apps.engine.core.policy import StepPolicy
+
+    default = StepPolicy.of(None, max_attempts=3, timeout=300)
+    assert (default.max_attempts, default.timeout) == (3, 300)
+    assert [default.backoff(n) for n in (1, 2, 3)] == [1, 2, 4]
+    chosen = StepPolicy.of({"retries": 0, "retry_delay": 10, "timeout": 2}, max_attempts=3, timeout=300)
+    assert (chosen.max_attempts, chosen.timeout, chosen.backoff(20)) == (1, 2, 3600)

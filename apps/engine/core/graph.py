@@ -35,6 +35,12 @@ class Node:
     position: dict[str, Any]
     extra: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def settings(self) -> dict[str, Any]:
+        """Run settings (retries, timeout; see ``policy``), beside the params."""
+        settings = self.extra.get("settings")
+        return settings if isinstance(settings, dict) else {}
+
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "type": self.type, "position": self.position, "params": self.params, **self.extra}
 

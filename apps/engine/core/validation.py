@@ -10,6 +10,7 @@ from jsonschema import Draft202012Validator
 
 from apps.engine.core import templating
 from apps.engine.core.graph import Graph, GraphFormatError
+from apps.engine.core.policy import SETTINGS_SCHEMA
 
 _REQUIRED = re.compile(r"^'(?P<name>[^']+)' is a required property$")
 
@@ -62,6 +63,26 @@ def _schema_problems(node, node_type) -> list[Problem]:
         else:
             message = error.message
         problems.append(Problem(node.id, f"params.{path}" if path else "params", message, "param"))
+    return problems
+
+
+_SETTINGS = Draft202012Validator(SETTINGS_SCHEMA)
+
+
+def _settings_problems(node) -> list[Problem]:
+    if "settings" not in node.extra:
+        return []
+    problems = []
+    settings = node.extra["settings"]
+    known = SETTINGS_SCHEMA["properties"]
+    for error in _SETTINGS.iter_errors(settings):
+        if error.validator == "additionalProperties":
+            for key in sorted(set(settings) - set(known)):
+                message = f"unknown setting (known: {', '.join(known)})"
+                problems.append(Problem(node.id, f"settings.{key}", message, "settings"))
+            continue
+        path = ".".join(str(part) for part in error.absolute_path)
+        problems.append(Problem(node.id, f"settings.{path}" if path else "settings", error.message, "settings"))
     return problems
 
 
@@ -137,6 +158,7 @@ def validate(data: Any, registry) -> list[Problem]:
             continue
         node_type = types[node.id] = registry.get(node.type)
         problems += _schema_problems(node, node_type)
+        problems += _settings_problems(node)
         problems += [Problem(node.id, f"params.{f}", m, "param") for f, m in node_type.check_params(node.params)]
 
     valid_edges = []
