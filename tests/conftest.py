@@ -68,6 +68,7 @@ def child_env(**overrides: str) -> dict[str, str]:
         # The README's custom node, loaded the way an operator would add one.
         SLUICE_NODE_TYPES="tests.engine.custom_nodes.SlugifyNode",
     )
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # only ever for the browser tests' own process
     env.update(overrides)
     return env
 

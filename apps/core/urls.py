@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from apps.core import views
@@ -26,6 +26,8 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("", views.app_shell, name="app"),
+    # The browser app's own pages (its router takes over inside the page).
+    re_path(r"^(?:workflows|runs|batches|status)(?:/.*)?$", views.app_shell, name="app-page"),
 ]
 
 admin.site.site_header = "Sluice administration"

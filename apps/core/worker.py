@@ -13,13 +13,24 @@ import threading
 
 from celery.signals import worker_ready, worker_shutdown
 from django.conf import settings
-from django.db import close_old_connections, connection
+from django.db import connection
 from django.utils import timezone
 
 logger = logging.getLogger(__name__)
 
 _stop = threading.Event()
 _state: dict = {}
+
+# The heartbeat's database connection is open only while this lock is held, and the worker
+# never forks a pool process while it is: a child must not inherit an open connection. (An
+# inherited SQLite connection confuses the file locks of WAL mode, and a process can then go
+# on reading an old snapshot of the database for good.)
+_connection_lock = threading.Lock()
+os.register_at_fork(
+    before=_connection_lock.acquire,
+    after_in_parent=_connection_lock.release,
+    after_in_child=_connection_lock.release,
+)
 
 
 def _beat_forever(hostname: str, queues: list[str]) -> None:
@@ -29,17 +40,19 @@ def _beat_forever(hostname: str, queues: list[str]) -> None:
     started_at = timezone.now()
     interval = settings.WORKER_HEARTBEAT_SECONDS
     while True:
-        try:
-            close_old_connections()
-            services.heartbeat_record(
-                kind=ServiceHeartbeat.Kind.WORKER, name=hostname, pid=os.getpid(), queues=queues, started_at=started_at
-            )
-        except Exception:
-            # The database may be restarting; keep trying, /healthz shows the gap.
-            logger.warning("worker heartbeat could not be recorded", exc_info=True)
+        with _connection_lock:
+            try:
+                services.heartbeat_record(
+                    kind=ServiceHeartbeat.Kind.WORKER, name=hostname, pid=os.getpid(), queues=queues,
+                    started_at=started_at,
+                )  # fmt: skip
+            except Exception:
+                # The database may be restarting; keep trying, /healthz shows the gap.
+                logger.warning("worker heartbeat could not be recorded", exc_info=True)
+            finally:
+                connection.close()
         if _stop.wait(interval):
             break
-    connection.close()
 
 
 @worker_ready.connect

@@ -47,18 +47,43 @@ class StepOutput(serializers.ModelSerializer):
 
 class RunListOutput(serializers.ModelSerializer):
     created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    workflow_name = serializers.CharField(source="workflow.name", read_only=True)
 
     class Meta:
         model = Run
-        fields = ["id", "workflow", "version", "status", "trigger", "input", "output", "error", "created_by",
-                  "created_at", "started_at", "finished_at"]  # fmt: skip
+        fields = ["id", "workflow", "workflow_name", "version", "status", "trigger", "input", "output", "error",
+                  "created_by", "created_at", "started_at", "finished_at", "batch"]  # fmt: skip
 
 
 class RunOutput(RunListOutput):
     steps = StepOutput(many=True, read_only=True)
+    graph = serializers.JSONField(source="workflow_version.graph", read_only=True, help_text="The pinned graph.")
 
     class Meta(RunListOutput.Meta):
-        fields = [*RunListOutput.Meta.fields, "steps"]
+        fields = [*RunListOutput.Meta.fields, "steps", "graph"]
+
+
+def _datetime_param(params, name: str):
+    """An ISO 8601 date or date-time query parameter (a date means its midnight), or None."""
+    from datetime import datetime, time
+
+    from django.utils import timezone
+    from django.utils.dateparse import parse_date, parse_datetime
+
+    raw = (params.get(name) or "").strip()
+    if not raw:
+        return None
+    try:
+        value = parse_datetime(raw) or (
+            datetime.combine(day, time.min) if (day := parse_date(raw)) is not None else None
+        )
+    except ValueError:
+        value = None
+    if value is None:
+        from apps.core.api import DomainError
+
+        raise DomainError("must be an ISO 8601 date or date-time", field=name)
+    return timezone.make_aware(value) if timezone.is_naive(value) else value
 
 
 class RunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -77,15 +102,25 @@ class RunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
             from apps.core.api import DomainError
 
             raise DomainError("must be a workflow id", field="workflow")
+        params = self.request.query_params
         return selectors.runs_for(
-            user=self.request.user, workflow_id=int(workflow) if workflow else None, status=status
-        )
+            user=self.request.user, workflow_id=int(workflow) if workflow else None, status=status,
+            created_by=params.get("created_by") or None, trigger=params.get("trigger") or None,
+            since=_datetime_param(params, "since"), until=_datetime_param(params, "until"),
+        )  # fmt: skip
 
     def get_serializer_class(self):
         return RunListOutput if self.action == "list" else RunOutput
 
     @extend_schema(
-        parameters=[OpenApiParameter("workflow", int), OpenApiParameter("status", str, enum=RunStatus.values)],
+        parameters=[
+            OpenApiParameter("workflow", int),
+            OpenApiParameter("status", str, enum=RunStatus.values),
+            OpenApiParameter("created_by", str, description="Username of who started the run"),
+            OpenApiParameter("trigger", str, description="manual, webhook, schedule, batch, call"),
+            OpenApiParameter("since", str, description="ISO 8601 date or time: runs created at or after it"),
+            OpenApiParameter("until", str, description="ISO 8601 date or time: runs created before it"),
+        ],
         responses=RunListOutput(many=True),
     )
     def list(self, request, *args, **kwargs):

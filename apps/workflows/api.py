@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -14,16 +16,51 @@ from apps.engine import batches
 from apps.engine import selectors as engine_selectors
 from apps.engine import services as engine_services
 from apps.engine.api import BatchOutput, BatchStartInput, RunOutput
+from apps.engine.models import RunStatus
 from apps.workflows import selectors, services
 from apps.workflows.models import Workflow, WorkflowVersion
 
 
 class WorkflowOutput(serializers.ModelSerializer):
     created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    last_run_status = serializers.SerializerMethodField()
+    last_run_at = serializers.SerializerMethodField()
 
     class Meta:
         model = Workflow
-        fields = ["id", "name", "description", "graph", "revision", "created_by", "created_at", "updated_at"]
+        fields = ["id", "name", "description", "graph", "revision", "created_by", "created_at", "updated_at",
+                  "last_run_status", "last_run_at"]  # fmt: skip
+
+    def get_last_run_status(self, workflow) -> str | None:
+        return getattr(workflow, "last_run_status", None)
+
+    def get_last_run_at(self, workflow) -> datetime | None:
+        return getattr(workflow, "last_run_at", None)
+
+
+class WorkflowListOutput(WorkflowOutput):
+    """The list leaves the graph out (a 1,000-node graph per row would make it slow); it
+    gives the node count instead."""
+
+    nodes = serializers.SerializerMethodField()
+
+    class Meta(WorkflowOutput.Meta):
+        fields = [f for f in WorkflowOutput.Meta.fields if f != "graph"] + ["nodes"]
+
+    def get_nodes(self, workflow) -> int:
+        return len((workflow.graph or {}).get("nodes", []))
+
+
+class DuplicateInput(serializers.Serializer):
+    name = serializers.CharField(max_length=200, required=False)
+
+
+class ValidateInput(serializers.Serializer):
+    graph = serializers.JSONField()
+
+
+class ValidationOutput(serializers.Serializer):
+    errors = serializers.ListField(child=serializers.DictField(), help_text="{node, field, message, code} each")
 
 
 class WorkflowCreateInput(serializers.Serializer):
@@ -91,16 +128,50 @@ class WorkflowViewSet(
             "partial_update": "change", "destroy": "delete", "runs": "run", "batches": "run",
             "webhook_secret": "change",
         }.get(self.action, "view")  # fmt: skip
+        params = self.request.query_params if self.action == "list" else {}
+        ordering = params.get("ordering") or "-updated_at"
+        if ordering not in selectors.WORKFLOW_ORDERINGS:
+            raise DomainError(f"one of {', '.join(selectors.WORKFLOW_ORDERINGS)}", field="ordering")
+        last_run_status = params.get("last_run_status", "")
+        if last_run_status and last_run_status not in [*RunStatus.values, "never"]:
+            raise DomainError(f"one of {', '.join([*RunStatus.values, 'never'])}", field="last_run_status")
         return selectors.workflows_for(
-            user=self.request.user, action=action_name, search=self.request.query_params.get("search", "")
-        )
+            user=self.request.user, action=action_name, search=params.get("search", ""), ordering=ordering,
+            last_run_status=last_run_status, created_by=params.get("created_by", ""),
+        )  # fmt: skip
+
+    def get_serializer_class(self):
+        return WorkflowListOutput if self.action == "list" else WorkflowOutput
 
     @extend_schema(
-        parameters=[OpenApiParameter("search", str, description="Part of the name")],
-        responses=WorkflowOutput(many=True),
-    )
+        parameters=[
+            OpenApiParameter("search", str, description="Part of the name"),
+            OpenApiParameter("ordering", str, enum=list(selectors.WORKFLOW_ORDERINGS), description="Sort order"),
+            OpenApiParameter("last_run_status", str, enum=[*RunStatus.values, "never"],
+                             description="Only workflows whose last run has this status"),
+            OpenApiParameter("created_by", str, description="Only workflows created by this username"),
+        ],
+        responses=WorkflowListOutput(many=True),
+    )  # fmt: skip
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
+
+    @extend_schema(request=DuplicateInput, responses={201: WorkflowOutput})
+    @action(detail=True, methods=["post"])
+    def duplicate(self, request, pk=None):
+        """A copy of the workflow (same graph and description) at revision 1, owned by the caller."""
+        data = DuplicateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        copy = services.workflow_duplicate(workflow=self.get_object(), user=request.user, **data.validated_data)
+        return Response(WorkflowOutput(copy).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=ValidateInput, responses=ValidationOutput)
+    @action(detail=False, methods=["post"])
+    def validate(self, request):
+        """Every problem of a graph, each naming its node and field, without saving anything."""
+        data = ValidateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        return Response({"errors": services.graph_problems(data.validated_data["graph"])})
 
     @extend_schema(request=WorkflowCreateInput, responses={201: WorkflowOutput})
     def create(self, request):

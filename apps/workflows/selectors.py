@@ -2,17 +2,48 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import F, OuterRef, QuerySet, Subquery
 
 from apps.accounts.permissions import restrict
 from apps.workflows.models import Webhook, Workflow, WorkflowVersion
 
+# How the workflow list may be sorted: the API's names for the orderings.
+WORKFLOW_ORDERINGS = {
+    "-updated_at": [F("updated_at").desc()],
+    "updated_at": [F("updated_at").asc()],
+    "name": [F("name").asc()],
+    "-name": [F("name").desc()],
+    "-last_run_at": [F("last_run_at").desc(nulls_last=True)],
+    "last_run_status": [F("last_run_status").asc(nulls_last=True), F("updated_at").desc()],
+}
 
-def workflows_for(*, user, action: str = "view", search: str = "") -> QuerySet[Workflow]:
-    queryset = restrict(Workflow.objects.select_related("created_by"), user, action)
+
+def workflows_for(
+    *,
+    user,
+    action: str = "view",
+    search: str = "",
+    ordering: str = "-updated_at",
+    last_run_status: str = "",
+    created_by: str = "",
+) -> QuerySet[Workflow]:
+    """Workflows the user may act on, each with its last run's status and time (one query)."""
+    from apps.engine.models import Run
+
+    last_run = Run.objects.filter(workflow=OuterRef("pk")).order_by("-created_at")
+    queryset = restrict(Workflow.objects.select_related("created_by"), user, action).annotate(
+        last_run_status=Subquery(last_run.values("status")[:1]),
+        last_run_at=Subquery(last_run.values("created_at")[:1]),
+    )
     if search:
         queryset = queryset.filter(name__icontains=search)
-    return queryset
+    if last_run_status == "never":
+        queryset = queryset.filter(last_run_status__isnull=True)
+    elif last_run_status:
+        queryset = queryset.filter(last_run_status=last_run_status)
+    if created_by:
+        queryset = queryset.filter(created_by__username=created_by)
+    return queryset.order_by(*WORKFLOW_ORDERINGS[ordering], "-id")
 
 
 def version_get(*, workflow: Workflow, version: int | None) -> WorkflowVersion:

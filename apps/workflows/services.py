@@ -18,6 +18,11 @@ class InvalidGraph(DomainError):
     code = "invalid_graph"
 
 
+def graph_problems(graph: Any) -> list[dict[str, Any]]:
+    """Every problem of a graph, each naming its node and field (empty: it can be saved)."""
+    return [problem.as_dict() for problem in validate(graph, get_registry())]
+
+
 def graph_check(graph: Any) -> None:
     """Raise InvalidGraph with every problem, each naming its node and field."""
     problems = validate(graph, get_registry())
@@ -170,6 +175,17 @@ def workflow_save(
 @transaction.atomic
 def workflow_delete(*, workflow: Workflow) -> None:
     workflow.delete()
+
+
+def workflow_duplicate(*, workflow: Workflow, user, name: str | None = None) -> Workflow:
+    """A new workflow with the same graph and description, at revision 1."""
+    return workflow_create(
+        name=name or f"{workflow.name} (copy)"[:200],
+        description=workflow.description,
+        graph=workflow.graph,
+        user=user,
+        reason=f"duplicated from workflow {workflow.pk}",
+    )
 
 
 def workflow_export(*, workflow: Workflow) -> dict[str, Any]:

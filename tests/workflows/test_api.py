@@ -133,3 +133,83 @@ def test_run_filters_are_checked(user_client):
     assert user_client.get("/api/v1/runs/?status=sideways").status_code == 400
     assert user_client.get("/api/v1/runs/?workflow=abc").status_code == 400
     assert user_client.get("/api/v1/runs/not-a-uuid/").status_code == 404
+
+
+def test_the_list_sorts_and_filters_by_last_run(user_client, user, make_user, django_assert_max_num_queries):
+    from apps.engine import services as engine
+
+    quiet = create_workflow(user_client, SIMPLE, name="Quiet")
+    failing = create_workflow(user_client, SIMPLE, name="Failing")
+    passing = create_workflow(user_client, SIMPLE, name="Passing")
+    for workflow, status in ((failing, "failed"), (passing, "succeeded")):
+        run = engine.run_start_inline(workflow_version=Workflow.objects.get(pk=workflow["id"]).versions.get(),
+                                      input={}, user=user)  # fmt: skip
+        run.status = status
+        run.save(update_fields=["status"])
+
+    def names(query: str) -> list[str]:
+        response = user_client.get(f"/api/v1/workflows/?{query}")
+        assert response.status_code == 200, response.json()
+        return [row["name"] for row in response.json()["results"]]
+
+    assert names("") == ["Passing", "Failing", "Quiet"]  # last change first
+    assert names("ordering=name") == ["Failing", "Passing", "Quiet"]
+    assert names("ordering=last_run_status") == ["Failing", "Passing", "Quiet"]
+    assert names("last_run_status=failed") == ["Failing"]
+    assert names("last_run_status=never") == ["Quiet"]
+    assert names("created_by=nobody") == []
+    row = user_client.get("/api/v1/workflows/?search=pass").json()["results"][0]
+    assert row["last_run_status"] == "succeeded" and row["last_run_at"] and row["nodes"] == 3 and "graph" not in row
+    assert user_client.get("/api/v1/workflows/?ordering=colour").json()["field"] == "ordering"
+    assert user_client.get("/api/v1/workflows/?last_run_status=maybe").status_code == 400
+    for index in range(10):
+        create_workflow(user_client, SIMPLE, name=f"More {index}")
+    with django_assert_max_num_queries(4):  # session, user, count, page — whatever the size
+        assert user_client.get("/api/v1/workflows/").status_code == 200
+    assert quiet["id"]
+
+
+def test_duplicate_and_validate(user_client):
+    original = create_workflow(user_client, SIMPLE, name="Claims")
+    copy = user_client.post(f"/api/v1/workflows/{original['id']}/duplicate/", {}, content_type="application/json")
+    assert copy.status_code == 201
+    assert copy.json()["name"] == "Claims (copy)" and copy.json()["graph"] == SIMPLE and copy.json()["revision"] == 1
+    named = user_client.post(
+        f"/api/v1/workflows/{original['id']}/duplicate/", {"name": "Mine"}, content_type="application/json"
+    )
+    assert named.json()["name"] == "Mine"
+
+    bad = {"nodes": [node("in", "trigger.manual"), node("t", "transform")], "edges": [edge("in", "t")]}
+    checked = user_client.post("/api/v1/workflows/validate/", {"graph": bad}, content_type="application/json")
+    assert checked.status_code == 200
+    assert [(e["node"], e["field"]) for e in checked.json()["errors"]] == [("t", "params.value")]
+    assert user_client.post(
+        "/api/v1/workflows/validate/", {"graph": SIMPLE}, content_type="application/json"
+    ).json() == {"errors": []}
+    assert Workflow.objects.count() == 3
+
+
+def test_runs_filter_by_who_and_when(user_client, user, make_user):
+    from apps.engine import services as engine
+
+    workflow = Workflow.objects.get(pk=create_workflow(user_client, SIMPLE)["id"])
+    mine = engine.run_start_inline(workflow_version=workflow.versions.get(), input={}, user=user)
+    engine.run_start_inline(workflow_version=workflow.versions.get(), input={}, user=None, trigger_node="in")
+
+    def ids(query: str) -> list[str]:
+        response = user_client.get(f"/api/v1/runs/?{query}")
+        assert response.status_code == 200, response.json()
+        return [row["id"] for row in response.json()["results"]]
+
+    assert ids(f"created_by={user.username}") == [str(mine.pk)]
+    assert len(ids("trigger=manual")) == 2 and ids("trigger=webhook") == []
+    assert len(ids("since=2000-01-01")) == 2 and ids("until=2000-01-01") == []
+    assert user_client.get("/api/v1/runs/?since=yesterday").json()["field"] == "since"
+    assert user_client.get("/api/v1/runs/").json()["results"][0]["workflow_name"] == "flow"
+
+
+def test_app_pages_are_served_by_the_shell(user_client):
+    for path in ("/workflows", "/workflows/12", "/runs/abc", "/batches/1"):
+        assert user_client.get(path).status_code == 200
+    user_client.logout()
+    assert user_client.get("/workflows").status_code == 302  # signed out: to the login page

@@ -10,3 +10,4 @@ STORAGES = {
 WORKER_HEARTBEAT_SECONDS = 1
 # Fault tests kill workers on purpose; the sweep may take their work back after 2 s.
 ENGINE_SWEEP_GRACE_SECONDS = 2
+WHITENOISE_USE_FINDERS = True  # the browser tests load the built app straight from frontend/dist

@@ -1,8 +1,12 @@
+import { Navigate, Outlet, RouterProvider, createBrowserRouter } from 'react-router';
+import { BatchPage, BatchesPage } from '../batches/BatchPages';
+import { EditorPage } from '../editor/EditorPage';
 import { LiveEventsPanel } from '../live/LiveEventsPanel';
+import { RunPage, RunsPage } from '../runs/RunPages';
 import { StatusPanel } from '../status/StatusPanel';
+import { WorkflowListPage } from '../workflows/WorkflowListPage';
 import { Header } from './Header';
 import { useMe } from './useMe';
-import { Welcome } from './Welcome';
 import './shell.css';
 
 interface AppProps {
@@ -10,24 +14,69 @@ interface AppProps {
   initialUsername: string;
 }
 
-export function App({ initialUsername }: AppProps) {
+function Layout({ initialUsername }: AppProps) {
   const meState = useMe();
   const me = meState.status === 'ready' ? meState.me : null;
   const username = me?.username ?? (initialUsername || null);
-
   return (
     <>
       <a className="skip-link" href="#main">
         Skip to main content
       </a>
       <Header username={username} />
-      <main id="main" className="page" tabIndex={-1}>
-        <Welcome profileError={meState.status === 'error' ? meState.message : null} />
-        <div className="page__panels">
-          <StatusPanel isStaff={me?.is_staff ?? false} />
-          <LiveEventsPanel />
-        </div>
-      </main>
+      {meState.status === 'error' && (
+        <p className="notice notice--error" role="alert">
+          Could not load your account: {meState.message}
+        </p>
+      )}
+      <Outlet />
     </>
   );
+}
+
+function StatusPage() {
+  const meState = useMe();
+  return (
+    <main id="main" className="page" tabIndex={-1}>
+      <h1 className="page__title">System status</h1>
+      <div className="page__panels">
+        <StatusPanel isStaff={meState.status === 'ready' ? meState.me.is_staff : false} />
+        <LiveEventsPanel />
+      </div>
+    </main>
+  );
+}
+
+function NotFound() {
+  return (
+    <main id="main" className="page">
+      <h1 className="page__title">Not found</h1>
+      <p>
+        There is nothing here. Go to the <a href="/workflows">workflows</a>.
+      </p>
+    </main>
+  );
+}
+
+export function buildRouter(initialUsername: string) {
+  return createBrowserRouter([
+    {
+      element: <Layout initialUsername={initialUsername} />,
+      children: [
+        { path: '/', element: <Navigate to="/workflows" replace /> },
+        { path: '/workflows', element: <WorkflowListPage /> },
+        { path: '/workflows/:id', element: <EditorPage /> },
+        { path: '/runs', element: <RunsPage /> },
+        { path: '/runs/:id', element: <RunPage /> },
+        { path: '/batches', element: <BatchesPage /> },
+        { path: '/batches/:id', element: <BatchPage /> },
+        { path: '/status', element: <StatusPage /> },
+        { path: '*', element: <NotFound /> },
+      ],
+    },
+  ]);
+}
+
+export function App({ initialUsername }: AppProps) {
+  return <RouterProvider router={buildRouter(initialUsername)} />;
 }

@@ -1,3 +1,4 @@
+import { NavLink } from 'react-router';
 import { SignOutForm } from './SignOutForm';
 
 interface HeaderProps {
@@ -23,6 +24,12 @@ export function Header({ username }: HeaderProps) {
           <Logo />
           <span className="brand__name">Sluice</span>
         </span>
+        <nav className="app-nav" aria-label="Main">
+          <NavLink to="/workflows">Workflows</NavLink>
+          <NavLink to="/runs">Runs</NavLink>
+          <NavLink to="/batches">Batches</NavLink>
+          <NavLink to="/status">Status</NavLink>
+        </nav>
         <div className="app-header__account">
           <span className="app-header__user">
             {username ? (

@@ -1,0 +1,240 @@
+/** The Sluice API as the browser app uses it: typed calls over apiFetch. */
+import { getCsrfToken } from './cookies';
+import { ApiError, apiFetch, serverMessage } from './client';
+
+export interface GraphNode {
+  id: string;
+  type: string;
+  position: { x: number; y: number };
+  params: Record<string, unknown>;
+  settings?: Record<string, unknown>;
+  [extra: string]: unknown;
+}
+
+export interface GraphEdge {
+  source: string;
+  target: string;
+  source_port?: string;
+  target_port?: string;
+  [extra: string]: unknown;
+}
+
+export interface Graph {
+  nodes: GraphNode[];
+  edges: GraphEdge[];
+  [extra: string]: unknown;
+}
+
+export type RunStatus = 'queued' | 'running' | 'waiting' | 'succeeded' | 'failed' | 'cancelled';
+export type StepStatus = 'queued' | 'running' | 'waiting' | 'succeeded' | 'failed' | 'skipped' | 'cancelled';
+
+export interface WorkflowSummary {
+  id: number;
+  name: string;
+  description: string;
+  revision: number;
+  created_by: string | null;
+  created_at: string;
+  updated_at: string;
+  last_run_status: RunStatus | null;
+  last_run_at: string | null;
+  nodes: number;
+}
+
+export interface Workflow extends Omit<WorkflowSummary, 'nodes'> {
+  graph: Graph;
+}
+
+export interface Problem {
+  node: string | null;
+  field: string;
+  message: string;
+  code: string;
+}
+
+export interface JsonSchema {
+  type?: string | string[];
+  title?: string;
+  description?: string;
+  enum?: unknown[];
+  default?: unknown;
+  properties?: Record<string, JsonSchema>;
+  items?: JsonSchema;
+  required?: string[];
+  minimum?: number;
+  maximum?: number;
+  [key: string]: unknown;
+}
+
+export interface NodeTypeInfo {
+  type: string;
+  title: string;
+  category: string;
+  description: string;
+  inputs: string[];
+  outputs: string[];
+  params_schema: JsonSchema;
+  speed: 'quick' | 'slow';
+  trigger: boolean;
+  settings_schema: JsonSchema;
+  settings_defaults: Record<string, unknown>;
+}
+
+export interface Step {
+  node_id: string;
+  type: string;
+  status: StepStatus;
+  attempts: number;
+  params: unknown;
+  input: unknown;
+  output: unknown;
+  ports: string[] | null;
+  error: { message?: string; [key: string]: unknown } | null;
+  worker: string;
+  started_at: string | null;
+  finished_at: string | null;
+}
+
+export interface RunSummary {
+  id: string;
+  workflow: number;
+  workflow_name: string;
+  version: number;
+  status: RunStatus;
+  trigger: string;
+  input: unknown;
+  output: unknown;
+  error: { node?: string; message?: string; [key: string]: unknown } | null;
+  created_by: string | null;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  batch: string | null;
+}
+
+export interface Run extends RunSummary {
+  steps: Step[];
+  graph: Graph;
+}
+
+export interface Batch {
+  id: string;
+  workflow: number;
+  version: number;
+  status: string;
+  total: number;
+  concurrency: number;
+  source: string;
+  counts: Record<string, number>;
+  progress: number;
+  created_by: string | null;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+}
+
+export interface BatchItem {
+  batch_index: number;
+  run: string;
+  status: RunStatus;
+  input: unknown;
+  output: unknown;
+  error: RunSummary['error'];
+  started_at: string | null;
+  finished_at: string | null;
+}
+
+export interface Page<T> {
+  count: number;
+  next: string | null;
+  previous: string | null;
+  results: T[];
+}
+
+export interface VersionInfo {
+  version: number;
+  created_at: string;
+  author: string | null;
+  reason: string;
+}
+
+function query(params: Record<string, string | number | undefined | null>): string {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) {
+    if (value !== undefined && value !== null && value !== '') search.set(key, String(value));
+  }
+  const text = search.toString();
+  return text ? `?${text}` : '';
+}
+
+export const api = {
+  nodeTypes: () => apiFetch<NodeTypeInfo[]>('/api/v1/node-types/'),
+
+  workflows: (params: { search?: string; ordering?: string; last_run_status?: string; page?: number }) =>
+    apiFetch<Page<WorkflowSummary>>(`/api/v1/workflows/${query(params)}`),
+  workflow: (id: number) => apiFetch<Workflow>(`/api/v1/workflows/${id}/`),
+  createWorkflow: (body: { name: string; description?: string; graph: Graph }) =>
+    apiFetch<Workflow>('/api/v1/workflows/', { method: 'POST', body }),
+  saveWorkflow: (id: number, body: { revision: number; graph?: Graph; name?: string; description?: string }) =>
+    apiFetch<Workflow>(`/api/v1/workflows/${id}/`, { method: 'PATCH', body }),
+  deleteWorkflow: (id: number) => apiFetch<void>(`/api/v1/workflows/${id}/`, { method: 'DELETE' }),
+  duplicateWorkflow: (id: number, name?: string) =>
+    apiFetch<Workflow>(`/api/v1/workflows/${id}/duplicate/`, { method: 'POST', body: name ? { name } : {} }),
+  exportWorkflow: (id: number) => apiFetch<Record<string, unknown>>(`/api/v1/workflows/${id}/export/`),
+  importWorkflow: (data: unknown) => apiFetch<Workflow>('/api/v1/workflows/import/', { method: 'POST', body: data }),
+  validate: (graph: Graph) =>
+    apiFetch<{ errors: Problem[] }>('/api/v1/workflows/validate/', { method: 'POST', body: { graph } }),
+  versions: (id: number) => apiFetch<Page<VersionInfo>>(`/api/v1/workflows/${id}/versions/`),
+
+  startRun: (workflowId: number, input: unknown) =>
+    apiFetch<Run>(`/api/v1/workflows/${workflowId}/runs/`, { method: 'POST', body: { input } }),
+  runs: (params: {
+    workflow?: number | string;
+    status?: string;
+    created_by?: string;
+    since?: string;
+    until?: string;
+    page?: number;
+  }) => apiFetch<Page<RunSummary>>(`/api/v1/runs/${query(params)}`),
+  run: (id: string) => apiFetch<Run>(`/api/v1/runs/${id}/`),
+  cancelRun: (id: string) => apiFetch<Run>(`/api/v1/runs/${id}/cancel/`, { method: 'POST' }),
+
+  batches: (params: { page?: number }) => apiFetch<Page<Batch>>(`/api/v1/batches/${query(params)}`),
+  batch: (id: string) => apiFetch<Batch>(`/api/v1/batches/${id}/`),
+  batchRuns: (id: string, params: { page?: number; status?: string }) =>
+    apiFetch<Page<BatchItem>>(`/api/v1/batches/${id}/runs/${query(params)}`),
+  retryBatch: (id: string) => apiFetch<Batch>(`/api/v1/batches/${id}/retry/`, { method: 'POST' }),
+  cancelBatch: (id: string) => apiFetch<Batch>(`/api/v1/batches/${id}/cancel/`, { method: 'POST' }),
+  startBatch: (workflowId: number, file: File, concurrency: number) => uploadBatch(workflowId, file, concurrency),
+};
+
+/** A multipart upload (apiFetch sends JSON only). */
+async function uploadBatch(workflowId: number, file: File, concurrency: number): Promise<Batch> {
+  const form = new FormData();
+  form.set('file', file);
+  form.set('concurrency', String(concurrency));
+  const response = await fetch(`/api/v1/workflows/${workflowId}/batches/`, {
+    method: 'POST',
+    body: form,
+    credentials: 'same-origin',
+    headers: { Accept: 'application/json', 'X-CSRFToken': getCsrfToken() },
+  });
+  const text = await response.text();
+  let body: unknown = text;
+  try {
+    body = text ? JSON.parse(text) : undefined;
+  } catch {
+    /* not JSON: keep the text */
+  }
+  if (!response.ok) throw new ApiError(serverMessage(body, response.status, response.statusText), response.status, body);
+  return body as Batch;
+}
+
+/** The validation problems in a 400 body, if that is what it is. */
+export function problemsOf(err: unknown): Problem[] {
+  if (err instanceof ApiError && err.body && typeof err.body === 'object') {
+    const errors = (err.body as { errors?: unknown }).errors;
+    if (Array.isArray(errors)) return errors as Problem[];
+  }
+  return [];
+}
