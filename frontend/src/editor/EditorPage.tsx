@@ -43,6 +43,8 @@ import { NodeTypesContext, nodeTypes } from './SluiceNodeView';
 import { useNodeTypes } from './useNodeTypes';
 import './editor.css';
 
+const MINIMAP_LIMIT = 400;
+
 interface Snapshot {
   nodes: SluiceNode[];
   edges: SluiceEdge[];
@@ -136,6 +138,7 @@ function Editor({ initial, types }: EditorProps) {
   const lastEdit = useRef<{ key: string; at: number } | null>(null);
   const wrapper = useRef<HTMLDivElement>(null);
   const leaving = useRef(false);
+  const [miniMap, setMiniMap] = useState<boolean | null>(null);
 
   const dirty = !sameGraph(history.present, saved) || name !== workflow.name;
 
@@ -509,6 +512,8 @@ function Editor({ initial, types }: EditorProps) {
     [singleId, history.present, run],
   );
   const graphProblems = problemsByNode(problems).get('') ?? [];
+  // A minimap of a very large graph costs more per frame than it helps; it can be turned on.
+  const showMiniMap = miniMap ?? nodes.length <= MINIMAP_LIMIT;
   const step = single && run ? (run.steps.find((s) => s.node_id === single.id) ?? null) : null;
   const trigger = nodes.find((n) => types.get(n.data.type)?.trigger);
 
@@ -540,6 +545,14 @@ function Editor({ initial, types }: EditorProps) {
         </button>
         <button type="button" className="button button--secondary button--small" onClick={() => void layout()}>
           Tidy up
+        </button>
+        <button
+          type="button"
+          className="button button--secondary button--small"
+          aria-pressed={showMiniMap}
+          onClick={() => setMiniMap(!showMiniMap)}
+        >
+          Minimap
         </button>
         <button type="button" className="button button--secondary button--small" onClick={() => flow.fitView({ ...FIT_VIEW, duration: 200 })}>
           Fit view
@@ -601,13 +614,14 @@ function Editor({ initial, types }: EditorProps) {
             proOptions={{ hideAttribution: true }}
           >
             <Background />
-            <MiniMap pannable zoomable ariaLabel="Mini map" />
+            {showMiniMap && <MiniMap pannable zoomable ariaLabel="Mini map" />}
             <Controls />
           </ReactFlow>
         </div>
         {single ? (
           <Inspector
-            node={single}
+            nodeId={single.id}
+            data={single.data}
             info={types.get(single.data.type)}
             suggestions={suggestions}
             onParams={onParams}

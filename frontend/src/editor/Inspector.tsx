@@ -1,10 +1,13 @@
+import { memo } from 'react';
 import type { NodeTypeInfo, Problem, Step } from '../api/sluice';
 import { JsonBlock, StatusPill, duration } from '../ui/format';
-import type { SluiceNode } from './graph';
+import type { SluiceNodeData } from './graph';
 import { SchemaForm } from './SchemaForm';
 
 interface InspectorProps {
-  node: SluiceNode;
+  /** The node's id and data, not the node: moving a node does not re-render the form. */
+  nodeId: string;
+  data: SluiceNodeData;
   info: NodeTypeInfo | undefined;
   suggestions: readonly string[];
   onParams: (nodeId: string, params: Record<string, unknown>) => void;
@@ -15,7 +18,8 @@ interface InspectorProps {
 
 const EXPRESSION_FIELDS = ['expression'];
 
-export function Inspector({ node, info, suggestions, onParams, onSettings, onRename, step }: InspectorProps) {
+function InspectorInner({ nodeId, data, info, suggestions, onParams, onSettings, onRename, step }: InspectorProps) {
+  const node = { id: nodeId, data };
   const problems: Problem[] = node.data.problems;
   const other = problems.filter((p) => !p.field.startsWith('params.') && !p.field.startsWith('settings.'));
   const settings = (node.data.extra.settings as Record<string, unknown> | undefined) ?? {};
@@ -86,6 +90,8 @@ export function Inspector({ node, info, suggestions, onParams, onSettings, onRen
     </aside>
   );
 }
+
+export const Inspector = memo(InspectorInner);
 
 /** One step of a run: rendered params, input, output, error, attempts, worker and timings. */
 export function StepDetail({ step }: { step: Step }) {
