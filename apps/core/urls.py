@@ -12,6 +12,7 @@ api_v1 = [
     path("", include("apps.accounts.urls")),
     path("", include("apps.workflows.urls")),
     path("", include("apps.engine.urls")),
+    path("", include("apps.prompts.urls")),
     path("health/", views.HealthView.as_view(), name="health"),
     path("live-check/", views.LiveCheckView.as_view(), name="live-check"),
 ]

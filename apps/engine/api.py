@@ -51,16 +51,20 @@ class RunListOutput(serializers.ModelSerializer):
 
     class Meta:
         model = Run
-        fields = ["id", "workflow", "workflow_name", "version", "status", "trigger", "input", "output", "error",
-                  "created_by", "created_at", "started_at", "finished_at", "batch"]  # fmt: skip
+        fields = ["id", "workflow", "workflow_name", "version", "tag", "status", "trigger", "input", "output",
+                  "error", "created_by", "created_at", "started_at", "finished_at", "batch"]  # fmt: skip
 
 
 class RunOutput(RunListOutput):
     steps = StepOutput(many=True, read_only=True)
+    prompts = serializers.SerializerMethodField(help_text="The exact prompt versions the run rendered.")
     graph = serializers.JSONField(source="workflow_version.graph", read_only=True, help_text="The pinned graph.")
 
     class Meta(RunListOutput.Meta):
-        fields = [*RunListOutput.Meta.fields, "steps", "graph"]
+        fields = [*RunListOutput.Meta.fields, "steps", "graph", "prompts"]
+
+    def get_prompts(self, run) -> list[dict]:
+        return services.prompts_used(run)
 
 
 def _datetime_param(params, name: str):
@@ -131,6 +135,21 @@ class RunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
             return selectors.run_detail(user=self.request.user, run_id=uuid.UUID(str(self.kwargs["pk"])))
         except (Run.DoesNotExist, ValueError):
             raise Http404 from None
+
+    @extend_schema(request=None, responses={201: RunOutput})
+    @action(detail=True, methods=["post"])
+    def rerun(self, request, pk=None):
+        """Run the same pinned version again with the same input."""
+        from rest_framework import status as http
+
+        run = self.get_object()
+        if not selectors.run_rerunnable(user=request.user, run=run):
+            from rest_framework.exceptions import PermissionDenied
+
+            raise PermissionDenied("you may see this run but not run its workflow")
+        again = services.run_rerun(run=run, user=request.user)
+        detail = selectors.run_detail(user=request.user, run_id=again.pk)
+        return Response(RunOutput(detail).data, status=http.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses=RunOutput)
     @action(detail=True, methods=["post"])

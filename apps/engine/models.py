@@ -68,6 +68,11 @@ class Run(models.Model):
     status = models.CharField(max_length=16, choices=RunStatus.choices, default=RunStatus.QUEUED)
     trigger = models.CharField(max_length=16, default="manual")
     trigger_node = models.CharField(max_length=100)
+    # The tag the run was started by (`production`…), if any; the version it pointed at then
+    # is `workflow_version`.
+    tag = models.CharField(max_length=50, blank=True, default="")
+    # Versions this run must use rather than resolve again (set by a re-run): {"prompts": {ref: n}}.
+    pins = models.JSONField(default=dict, blank=True)
     input = models.JSONField(default=dict, blank=True)
     output = models.JSONField(null=True, blank=True)
     error = models.JSONField(null=True, blank=True)

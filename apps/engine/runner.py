@@ -142,6 +142,7 @@ def call_node(
             data=data,
             logger=logging.getLogger(f"sluice.run.{node.type}"),
             idempotency_key=f"{run.id}:{node.id}",
+            pins=run.pins or {},
         )
         with time_limit(timeout):
             result = node_type.run(context, inputs)

@@ -47,6 +47,8 @@ class Context:
     logger: logging.Logger
     idempotency_key: str
     services: dict[str, Any] = field(default_factory=dict)
+    # Versions a re-run must use again: {"prompts": {"claims-triage@production": 3}}.
+    pins: dict[str, Any] = field(default_factory=dict)
 
     @property
     def input(self) -> Any:

@@ -44,6 +44,13 @@ def run_detail(*, user, run_id) -> Run:
     )
 
 
+def run_rerunnable(*, user, run: Run) -> bool:
+    """Whether the user may run the run's workflow (to run it again)."""
+    from apps.workflows.models import Workflow
+
+    return restrict(Workflow.objects.all(), user, "run").filter(pk=run.workflow_id).exists()
+
+
 def run_visible(*, user, run_id) -> bool:
     return runs_for(user=user).filter(pk=run_id).exists()
 

@@ -47,7 +47,10 @@ def check_runnable(workflow_version) -> None:
     _valid_versions.add(version_key(workflow_version))
 
 
-def _new_run(*, workflow_version, input: Any, user, trigger: str, trigger_node: str | None, run_id) -> Run:
+def _new_run(
+    *, workflow_version, input: Any, user, trigger: str, trigger_node: str | None, run_id, tag: str = "",
+    pins: dict | None = None,
+) -> Run:
     check_runnable(workflow_version)
     return Run(
         **({"id": run_id} if run_id else {}),
@@ -57,6 +60,8 @@ def _new_run(*, workflow_version, input: Any, user, trigger: str, trigger_node: 
         trigger=trigger,
         trigger_node=trigger_node or _trigger_node(workflow_version.graph, trigger),
         input=input,
+        tag=tag,
+        pins=pins or {},
         created_by=user if user is not None and user.is_authenticated else None,
     )
 
@@ -89,17 +94,39 @@ def run_start(
     trigger: str = "manual",
     trigger_node: str | None = None,
     run_id=None,
+    tag: str = "",
+    pins: dict | None = None,
 ) -> Run:
     """Create a run pinned to this exact version and hand it to a worker after commit."""
     from apps.engine.tasks import advance_run
 
     run = _new_run(
         workflow_version=workflow_version, input=input, user=user, trigger=trigger, trigger_node=trigger_node,
-        run_id=run_id,
+        run_id=run_id, tag=tag, pins=pins,
     )  # fmt: skip
     run.save(force_insert=True)
     transaction.on_commit(lambda: advance_run.delay(run_id=str(run.pk)))
     return run
+
+
+def prompts_used(run: Run) -> list[dict[str, Any]]:
+    """The exact prompt versions a run's steps rendered (steps whose output names its ``prompt``)."""
+    used = []
+    for step in run.steps.all():
+        prompt = step.output.get("prompt") if isinstance(step.output, dict) else None
+        if isinstance(prompt, dict) and {"name", "version"} <= set(prompt):
+            used.append({"node": step.node_id, **prompt})
+    return used
+
+
+def run_rerun(*, run: Run, user) -> Run:
+    """The same workflow version with the same input, from the same trigger, as a new run that
+    renders the same prompt versions again (whatever their tags point at now)."""
+    pins = {"prompts": {p["reference"]: p["version"] for p in prompts_used(run) if p.get("reference")}}
+    return run_start(
+        workflow_version=run.workflow_version, input=run.input, user=user, trigger=run.trigger,
+        trigger_node=run.trigger_node, tag=run.tag, pins=pins,
+    )  # fmt: skip
 
 
 def run_cancel(*, run: Run) -> Run:

@@ -55,6 +55,44 @@ class DuplicateInput(serializers.Serializer):
     name = serializers.CharField(max_length=200, required=False)
 
 
+class RollbackInput(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=400, default="")
+
+
+class TagOutput(serializers.Serializer):
+    name = serializers.CharField()
+    version = serializers.IntegerField(source="version.version")
+    moved_by = serializers.SerializerMethodField()
+    moved_at = serializers.DateTimeField()
+    reason = serializers.CharField()
+
+    def get_moved_by(self, tag) -> str | None:
+        return tag.moved_by.username if tag.moved_by else None
+
+
+class TagMoveInput(serializers.Serializer):
+    version = serializers.IntegerField(min_value=1)
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")
+
+
+class TagHistoryOutput(serializers.Serializer):
+    name = serializers.CharField()
+    version = serializers.SerializerMethodField()
+    change = serializers.SerializerMethodField()
+    by = serializers.SerializerMethodField()
+    at = serializers.DateTimeField(source="history_date")
+    reason = serializers.CharField(source="history_change_reason", allow_null=True)
+
+    def get_version(self, row) -> int | None:
+        return row.version.version if row.version_id and row.version else None
+
+    def get_by(self, row) -> str | None:
+        return row.history_user.username if row.history_user else None
+
+    def get_change(self, row) -> str:
+        return {"+": "created", "~": "moved", "-": "removed"}[row.history_type]
+
+
 class ValidateInput(serializers.Serializer):
     graph = serializers.JSONField()
 
@@ -79,7 +117,13 @@ class WorkflowUpdateInput(serializers.Serializer):
 
 class RunStartInput(serializers.Serializer):
     input = serializers.JSONField(default=dict)
-    version = serializers.IntegerField(required=False, min_value=1)
+    version = serializers.IntegerField(required=False, min_value=1, help_text="A version number; default the latest")
+    tag = serializers.CharField(required=False, max_length=50, help_text="Or the version a tag points at")
+
+    def validate(self, data):
+        if "version" in data and "tag" in data:
+            raise serializers.ValidationError({"tag": "name a version or a tag, not both"})
+        return data
 
 
 class WebhookOutput(serializers.Serializer):
@@ -100,10 +144,18 @@ class WebhookSecretInput(serializers.Serializer):
 
 class VersionOutput(serializers.ModelSerializer):
     author = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    tags = serializers.SlugRelatedField(many=True, slug_field="name", read_only=True)
 
     class Meta:
         model = WorkflowVersion
-        fields = ["version", "created_at", "author", "reason"]
+        fields = ["version", "created_at", "author", "reason", "tags"]
+
+
+class VersionDetailOutput(VersionOutput):
+    graph = serializers.JSONField()
+
+    class Meta(VersionOutput.Meta):
+        fields = [*VersionOutput.Meta.fields, "name", "description", "graph"]
 
 
 def base_revision(request, data: dict) -> int:
@@ -126,7 +178,7 @@ class WorkflowViewSet(
     def get_queryset(self):
         action_name = {
             "partial_update": "change", "destroy": "delete", "runs": "run", "batches": "run",
-            "webhook_secret": "change",
+            "webhook_secret": "change", "rollback": "rollback", "tag_move": "publish",
         }.get(self.action, "view")  # fmt: skip
         params = self.request.query_params if self.action == "list" else {}
         ordering = params.get("ordering") or "-updated_at"
@@ -205,11 +257,19 @@ class WorkflowViewSet(
         workflow = self.get_object()
         data = RunStartInput(data=request.data)
         data.is_valid(raise_exception=True)
+        tag = data.validated_data.get("tag", "")
         try:
-            version = selectors.version_get(workflow=workflow, version=data.validated_data.get("version"))
+            if tag:
+                version = selectors.version_by_tag(workflow=workflow, tag=tag)
+            else:
+                version = selectors.version_get(workflow=workflow, version=data.validated_data.get("version"))
         except WorkflowVersion.DoesNotExist:
+            if tag:
+                raise DomainError(f"this workflow has no tag {tag!r}", field="tag") from None
             raise DomainError("no such version of this workflow", field="version") from None
-        run = engine_services.run_start(workflow_version=version, input=data.validated_data["input"], user=request.user)
+        run = engine_services.run_start(
+            workflow_version=version, input=data.validated_data["input"], user=request.user, tag=tag
+        )
         run = engine_selectors.run_detail(user=request.user, run_id=run.pk)
         return Response(RunOutput(run).data, status=status.HTTP_201_CREATED)
 
@@ -267,8 +327,89 @@ class WorkflowViewSet(
     @action(detail=True, methods=["get"])
     def versions(self, request, pk=None):
         workflow = self.get_object()
-        page = self.paginate_queryset(workflow.versions.select_related("author").order_by("-version"))
+        versions = workflow.versions.select_related("author").prefetch_related("tags").order_by("-version")
+        page = self.paginate_queryset(versions.defer("graph"))
         return self.get_paginated_response(VersionOutput(page, many=True).data)
+
+    @extend_schema(responses=VersionDetailOutput)
+    @action(detail=True, methods=["get"], url_path=r"versions/(?P<number>[0-9]+)")
+    def version(self, request, pk=None, number=None):
+        """One version with its graph."""
+        workflow = self.get_object()
+        try:
+            version = selectors.version_get(workflow=workflow, version=int(number))
+        except WorkflowVersion.DoesNotExist:
+            raise Http404 from None
+        return Response(VersionDetailOutput(version).data)
+
+    @extend_schema(request=RollbackInput, responses={201: WorkflowOutput})
+    @action(detail=True, methods=["post"], url_path=r"versions/(?P<number>[0-9]+)/rollback")
+    def rollback(self, request, pk=None, number=None):
+        """A new version equal to this one (the versions after it stay); needs the rollback right."""
+        data = RollbackInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        workflow = services.version_rollback(
+            workflow=self.get_object(), version=int(number), user=request.user, reason=data.validated_data["reason"]
+        )
+        return Response(WorkflowOutput(workflow).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("from", int, required=True), OpenApiParameter("to", int, required=True)],
+        responses={200: dict},
+    )
+    @action(detail=True, methods=["get"])
+    def diff(self, request, pk=None):
+        """What changed between two versions: nodes added, removed, moved and changed (each param
+        with before and after), edges added and removed."""
+        from apps.engine.core.diff import diff_graphs
+
+        workflow = self.get_object()
+        numbers = {}
+        for name in ("from", "to"):
+            raw = request.query_params.get(name, "")
+            if not raw.isdigit():
+                raise DomainError("a version number is needed", field=name)
+            numbers[name] = int(raw)
+        found = {v.version: v for v in workflow.versions.filter(version__in=numbers.values())}
+        for name, number in numbers.items():
+            if number not in found:
+                raise DomainError(f"this workflow has no version {number}", field=name)
+        before, after = found[numbers["from"]], found[numbers["to"]]
+        result = diff_graphs(before.graph, after.graph)
+        for field in ("name", "description"):
+            if getattr(before, field) != getattr(after, field):
+                result[field] = {"before": getattr(before, field), "after": getattr(after, field)}
+        return Response({"from": before.version, "to": after.version, **result})
+
+    @extend_schema(responses=TagOutput(many=True))
+    @action(detail=True, methods=["get"])
+    def tags(self, request, pk=None):
+        """The workflow's tags and the versions they point at."""
+        return Response(TagOutput(selectors.tags_of(workflow=self.get_object()), many=True).data)
+
+    @extend_schema(request=TagMoveInput, responses=TagOutput)
+    @action(detail=True, methods=["put", "delete"], url_path=r"tags/(?P<name>[^/]+)")
+    def tag_move(self, request, pk=None, name=None):
+        """Point a tag at a version (creating it), or remove it; needs the publish right. Every
+        move is kept in the tag history."""
+        workflow = self.get_object()
+        if request.method == "DELETE":
+            tag = workflow.tags.filter(name=name).first()
+            if tag is None:
+                raise Http404
+            services.tag_delete(tag=tag, user=request.user)
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        data = TagMoveInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        tag = services.tag_move(workflow=workflow, name=name, user=request.user, **data.validated_data)
+        return Response(TagOutput(tag).data)
+
+    @extend_schema(responses=TagHistoryOutput(many=True))
+    @action(detail=True, methods=["get"], url_path="tags-history")
+    def tag_history(self, request, pk=None):
+        """Every creation, move and removal of the workflow's tags, newest first."""
+        page = self.paginate_queryset(selectors.tag_history(workflow=self.get_object()))
+        return self.get_paginated_response(TagHistoryOutput(page, many=True).data)
 
     @extend_schema(responses={200: dict})
     @action(detail=True, methods=["get"])

@@ -1,7 +1,11 @@
 """Workflows and their numbered versions (the snapshots runs are pinned to)."""
 
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
+from simple_history.models import HistoricalRecords
+
+TAG_NAME = RegexValidator(r"^[a-z0-9][a-z0-9._-]{0,49}$", "lower-case letters, digits, '.', '_' and '-' (50 at most)")
 
 
 class Workflow(models.Model):
@@ -16,6 +20,10 @@ class Workflow(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    # Who changed what and why, for operators and the admin. The graph of each save is in
+    # WorkflowVersion (what runs are pinned to), so history rows leave it out and stay lean.
+    history = HistoricalRecords(excluded_fields=["graph"])
 
     class Meta:
         ordering = ["-updated_at", "-id"]
@@ -43,6 +51,25 @@ class WorkflowVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.workflow_id} v{self.version}"
+
+
+class WorkflowTag(models.Model):
+    """A name (``production``, ``staging``, any) pointing at one version; every move is in its history."""
+
+    workflow = models.ForeignKey(Workflow, on_delete=models.CASCADE, related_name="tags")
+    name = models.CharField(max_length=50, validators=[TAG_NAME])
+    version = models.ForeignKey(WorkflowVersion, on_delete=models.PROTECT, related_name="tags")
+    moved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    moved_at = models.DateTimeField(auto_now=True)
+    reason = models.CharField(max_length=500, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["workflow", "name"], name="workflow_tag_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.workflow_id}@{self.name} → v{self.version.version}"
 
 
 class Webhook(models.Model):

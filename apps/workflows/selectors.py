@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import F, OuterRef, QuerySet, Subquery
 
 from apps.accounts.permissions import restrict
-from apps.workflows.models import Webhook, Workflow, WorkflowVersion
+from apps.workflows.models import Webhook, Workflow, WorkflowTag, WorkflowVersion
 
 # How the workflow list may be sorted: the API's names for the orderings.
 WORKFLOW_ORDERINGS = {
@@ -49,6 +49,24 @@ def workflows_for(
 def version_get(*, workflow: Workflow, version: int | None) -> WorkflowVersion:
     """A version of the workflow (the latest when None); raises WorkflowVersion.DoesNotExist."""
     return WorkflowVersion.objects.get(workflow=workflow, version=workflow.revision if version is None else version)
+
+
+def version_by_tag(*, workflow: Workflow, tag: str) -> WorkflowVersion:
+    """The version a tag points at; raises WorkflowVersion.DoesNotExist when there is no such tag."""
+    return WorkflowVersion.objects.get(workflow=workflow, tags__name=tag)
+
+
+def tags_of(*, workflow: Workflow) -> QuerySet[WorkflowTag]:
+    return workflow.tags.select_related("version", "moved_by").order_by("name")
+
+
+def tag_history(*, workflow: Workflow) -> QuerySet:
+    """Every move of every tag of the workflow, newest first."""
+    return (
+        WorkflowTag.history.filter(workflow_id=workflow.pk)
+        .select_related("history_user", "version")
+        .order_by("-history_date", "-history_id")
+    )
 
 
 def webhook_by_token(*, token: str) -> Webhook | None:

@@ -1,15 +1,16 @@
-"""Workflow writes: create, save with optimistic concurrency, delete, import and export."""
+"""Workflow writes: create, save with optimistic concurrency, roll back, tag, delete, import and export."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from apps.core.api import Conflict, DomainError
 from apps.engine.core.validation import validate
 from apps.engine.registry import get_registry
-from apps.workflows.models import Schedule, Webhook, Workflow, WorkflowVersion
+from apps.workflows.models import TAG_NAME, Schedule, Webhook, Workflow, WorkflowTag, WorkflowVersion
 
 EXPORT_FORMAT = 1
 
@@ -165,6 +166,7 @@ def workflow_save(
     if description is not None:
         locked.description = description
     locked.revision += 1
+    locked._change_reason = reason or "saved"
     locked.save()
     _snapshot(locked, user=user, reason=reason or "saved")
     webhooks_sync(workflow=locked)
@@ -186,6 +188,54 @@ def workflow_duplicate(*, workflow: Workflow, user, name: str | None = None) -> 
         user=user,
         reason=f"duplicated from workflow {workflow.pk}",
     )
+
+
+@transaction.atomic
+def version_rollback(*, workflow: Workflow, version: int, user, reason: str = "") -> Workflow:
+    """A new version equal to ``version`` (graph, name, description); history is never rewritten."""
+    locked = Workflow.objects.select_for_update().get(pk=workflow.pk)
+    try:
+        target = locked.versions.get(version=version)
+    except WorkflowVersion.DoesNotExist:
+        raise DomainError(f"this workflow has no version {version}", field="version") from None
+    graph_check(target.graph)  # still valid with today's node types
+    locked.graph, locked.name, locked.description = target.graph, target.name, target.description
+    locked.revision += 1
+    locked._change_reason = f"rolled back to version {version}" + (f": {reason}" if reason else "")
+    locked.save()
+    _snapshot(locked, user=user, reason=locked._change_reason)
+    webhooks_sync(workflow=locked)
+    schedules_sync(workflow=locked)
+    return locked
+
+
+@transaction.atomic
+def tag_move(*, workflow: Workflow, name: str, version: int, user, reason: str = "") -> WorkflowTag:
+    """Point the tag at a version (creating the tag); the move is a row in the tag's history."""
+    try:
+        TAG_NAME(name)
+    except ValidationError as exc:
+        raise DomainError(f"not a tag name: {exc.messages[0]}", field="name") from None
+    try:
+        target = workflow.versions.get(version=version)
+    except WorkflowVersion.DoesNotExist:
+        raise DomainError(f"this workflow has no version {version}", field="version") from None
+    tag = WorkflowTag.objects.select_for_update().filter(workflow=workflow, name=name).first()
+    if tag is None:
+        tag = WorkflowTag(workflow=workflow, name=name)
+    elif tag.version_id == target.pk:
+        return tag
+    tag.version, tag.moved_by, tag.reason = target, user, reason
+    tag._history_user = user
+    tag._change_reason = reason or f"{name} → version {version}"
+    tag.save()
+    return tag
+
+
+def tag_delete(*, tag: WorkflowTag, user) -> None:
+    tag._history_user = user
+    tag._change_reason = "removed"
+    tag.delete()
 
 
 def workflow_export(*, workflow: Workflow) -> dict[str, Any]:

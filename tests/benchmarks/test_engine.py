@@ -6,6 +6,7 @@ about time.
 
 from __future__ import annotations
 
+import json
 import statistics
 import time
 
@@ -163,3 +164,47 @@ def test_webhook_throughput(make_user, asgi_server, celery_worker_process):
     print(f"\nBENCH webhook → transform → respond, concurrency {WEBHOOK_CONCURRENCY}: "
           f"{WEBHOOK_CALLS / elapsed:.0f} executions/s, p50 {statistics.median(latencies):.0f} ms, "
           f"failures {failures} (n8n 2.8.4: ~100/s regular, ~68/s queue mode, p50 98 ms; target >= 125/s)")  # fmt: skip
+
+
+def test_history_bytes_per_save(make_user):
+    """What one save of a 500-node workflow adds to the database: its version and its history row."""
+    from django.db import connection
+
+    from apps.workflows.models import Workflow
+
+    user = make_user("bench-history")
+    graph = chain(499)
+    workflow = workflows.workflow_create(name="history", graph=graph, user=user)
+    # PostgreSQL: the bytes of each row as stored (JSONB, compressed when large). SQLite: the
+    # length of the stored text.
+    queries = {
+        "postgresql": [
+            "SELECT COALESCE(SUM(pg_column_size(t.*)), 0) FROM workflows_workflowversion t WHERE t.workflow_id = %s",
+            "SELECT COALESCE(SUM(pg_column_size(h.*)), 0) FROM workflows_historicalworkflow h WHERE h.id = %s",
+        ],
+        "sqlite": [
+            "SELECT COALESCE(SUM(length(t.graph)), 0) FROM workflows_workflowversion t WHERE t.workflow_id = %s",
+            "SELECT COALESCE(SUM(length(h.name) + length(h.description)), 0) FROM workflows_historicalworkflow h "
+            "WHERE h.id = %s",
+        ],
+    }[connection.vendor]
+
+    def stored() -> int:
+        total = 0
+        with connection.cursor() as cursor:
+            for query in queries:
+                cursor.execute(query, [workflow.pk])
+                total += cursor.fetchone()[0]
+        return total
+
+    before, saves = stored(), 10
+    for index in range(saves):
+        graph["nodes"][250]["params"]["value"]["n"] = f"change {index}"
+        current = Workflow.objects.get(pk=workflow.pk)
+        workflows.workflow_save(workflow=current, base_revision=current.revision, user=user, graph=graph,
+                                reason=f"edit {index}")  # fmt: skip
+    per_save = (stored() - before) / saves
+    raw = len(json.dumps(graph))
+    where = "PostgreSQL, as stored" if connection.vendor == "postgresql" else "SQLite, as text"
+    print(f"\nBENCH history per save of a 500-node workflow: {per_save / 1024:.1f} KiB ({where}; the graph is "
+          f"{raw / 1024:.1f} KiB of JSON, kept once per version; the history row leaves it out)")

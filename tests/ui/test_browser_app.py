@@ -267,3 +267,50 @@ def test_the_list_imports_exports_duplicates_and_deletes(screen, tmp_path):
     assert Workflow.objects.filter(pk=original.pk).exists()
     screen.shot("08-workflow-list-actions")
     assert screen.unexpected_errors() == []
+
+
+def test_history_compare_rollback_and_tags(screen):
+    from apps.workflows import services as workflows
+    from tests.engine.helpers import edge, node
+
+    def flow(greeting: str) -> dict:
+        return {"nodes": [node("in", "trigger.manual"), node("say", "transform", x=260, value={"greeting": greeting}),
+                          node("out", "output", x=520, value="{{ nodes.say.output }}")],
+                "edges": [edge("in", "say"), edge("say", "out")]}  # fmt: skip
+
+    workflow = workflows.workflow_create(name="Versions", graph=flow("Hello"), user=screen.user)
+    for revision, greeting in ((1, "Hi"), (2, "Hi there")):
+        workflow = workflows.workflow_save(workflow=workflow, base_revision=revision, user=screen.user,
+                                           graph=flow(greeting), reason=f"say {greeting}")  # fmt: skip
+    page = screen.page
+    page.goto(f"/workflows/{workflow.pk}")
+    page.get_by_role("tab", name="History").click()
+    page.get_by_test_id("version-1").wait_for()
+    assert "say Hi there" in page.get_by_test_id("version-3").inner_text()
+
+    page.get_by_test_id("version-1").get_by_role("button", name="Compare with current").click()
+    changes = page.get_by_role("region", name="Changes")
+    changes.get_by_text("params.value.greeting").wait_for()
+    assert '"Hello" → "Hi there"' in changes.inner_text()
+    page.locator('[data-testid="node-say"][data-diff="changed"]').wait_for()
+    assert page.locator('[data-testid="node-out"][data-diff=""]').count() == 1
+    screen.shot("09-history-compare")
+
+    page.get_by_test_id("version-1").get_by_role("button", name="Roll back to v1").click()
+    dialog = page.get_by_role("dialog", name="Roll back to version 1?")
+    dialog.get_by_label("Reason").fill("v3 confuses customers")
+    dialog.get_by_role("button", name="Roll back").click()
+    page.get_by_text("Rolled back: now revision 4").wait_for()
+    page.get_by_test_id("version-4").get_by_text("rolled back to version 1: v3 confuses customers").wait_for()
+    page.get_by_test_id("node-say").click()  # the reloaded graph is on the canvas, visible
+    workflow.refresh_from_db()
+    assert workflow.revision == 4 and workflow.graph == flow("Hello")
+    assert workflow.versions.count() == 4
+
+    tags = page.get_by_role("form", name="Move a tag")
+    tags.get_by_label("Points at version").fill("4")
+    tags.get_by_role("button", name="Move tag").click()
+    page.get_by_test_id("version-4").get_by_text("production").wait_for()
+    assert workflow.tags.get(name="production").version.version == 4
+    screen.shot("10-history-tagged")
+    assert screen.unexpected_errors() == []

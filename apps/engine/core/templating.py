@@ -264,6 +264,18 @@ def _referenced_nodes(source: str, is_expression: bool) -> frozenset[str]:
     return frozenset(found)
 
 
+@lru_cache(maxsize=4096)
+def variables_of(source: str) -> frozenset[str]:
+    """The top-level names a template reads (a prompt's variables), without the sandbox's globals."""
+    from jinja2 import meta
+
+    try:
+        tree = _ENV.parse(source)
+    except TemplateSyntaxError as exc:
+        raise TemplateError(f"syntax error: {exc.message}", line=exc.lineno) from None
+    return frozenset(meta.find_undeclared_variables(tree)) - set(_ENV.globals)
+
+
 def referenced_nodes(source: str, *, expression: bool = False) -> frozenset[str]:
     """The node ids a template (or expression) reads through ``nodes.<id>``."""
     return _referenced_nodes(source, expression)

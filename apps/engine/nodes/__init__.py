@@ -11,6 +11,7 @@ from apps.engine.nodes.flow import (
 )
 from apps.engine.nodes.http import HttpRequestNode
 from apps.engine.nodes.triggers import ManualTrigger, ScheduleTrigger, WebhookTrigger
+from apps.prompts.nodes import PromptRenderNode
 
 BUILTIN_NODE_TYPES = (
     ManualTrigger,
@@ -24,4 +25,5 @@ BUILTIN_NODE_TYPES = (
     OutputNode,
     HttpRequestNode,
     WorkflowCallNode,
+    PromptRenderNode,
 )

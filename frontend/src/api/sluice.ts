@@ -156,6 +156,27 @@ export interface VersionInfo {
   created_at: string;
   author: string | null;
   reason: string;
+  tags: string[];
+}
+
+export interface Tag {
+  name: string;
+  version: number;
+  moved_by: string | null;
+  moved_at: string;
+  reason: string;
+}
+
+export interface GraphDiff {
+  from: number;
+  to: number;
+  nodes_added: { id: string; type: string }[];
+  nodes_removed: { id: string; type: string }[];
+  nodes_moved: { id: string }[];
+  nodes_changed: { id: string; type: string; changes: { path: string; before?: unknown; after?: unknown }[] }[];
+  edges_added: { source: string; source_port: string; target: string; target_port: string }[];
+  edges_removed: { source: string; source_port: string; target: string; target_port: string }[];
+  name?: { before: string; after: string };
 }
 
 function query(params: Record<string, string | number | undefined | null>): string {
@@ -184,7 +205,13 @@ export const api = {
   importWorkflow: (data: unknown) => apiFetch<Workflow>('/api/v1/workflows/import/', { method: 'POST', body: data }),
   validate: (graph: Graph) =>
     apiFetch<{ errors: Problem[] }>('/api/v1/workflows/validate/', { method: 'POST', body: { graph } }),
-  versions: (id: number) => apiFetch<Page<VersionInfo>>(`/api/v1/workflows/${id}/versions/`),
+  versions: (id: number, page = 1) => apiFetch<Page<VersionInfo>>(`/api/v1/workflows/${id}/versions/${query({ page })}`),
+  diff: (id: number, from: number, to: number) => apiFetch<GraphDiff>(`/api/v1/workflows/${id}/diff/${query({ from, to })}`),
+  rollback: (id: number, version: number, reason: string) =>
+    apiFetch<Workflow>(`/api/v1/workflows/${id}/versions/${version}/rollback/`, { method: 'POST', body: { reason } }),
+  tags: (id: number) => apiFetch<Tag[]>(`/api/v1/workflows/${id}/tags/`),
+  moveTag: (id: number, name: string, version: number, reason: string) =>
+    apiFetch<Tag>(`/api/v1/workflows/${id}/tags/${encodeURIComponent(name)}/`, { method: 'PUT', body: { version, reason } }),
 
   startRun: (workflowId: number, input: unknown) =>
     apiFetch<Run>(`/api/v1/workflows/${workflowId}/runs/`, { method: 'POST', body: { input } }),

@@ -15,7 +15,7 @@ import '@xyflow/react/dist/style.css';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Link, useBlocker, useNavigate, useParams } from 'react-router';
 import { ApiError, errorMessage } from '../api/client';
-import { api, type NodeTypeInfo, type Problem, type Run, type Workflow, problemsOf } from '../api/sluice';
+import { api, type GraphDiff, type NodeTypeInfo, type Problem, type Run, type Workflow, problemsOf } from '../api/sluice';
 import { isTerminal, useRunEvents } from '../runs/runEvents';
 import { Dialog } from '../ui/Dialog';
 import { StatusPill } from '../ui/format';
@@ -27,6 +27,7 @@ import {
   defaultParams,
   edgeId,
   fromFlow,
+  markDiff,
   markProblems,
   newNodeId,
   pasteClipboard,
@@ -35,6 +36,7 @@ import {
   toFlow,
 } from './graph';
 import { type History, canRedo, canUndo, record, redo, startHistory, undo } from './history';
+import { HistoryPanel } from './HistoryPanel';
 import { Inspector } from './Inspector';
 import { autoLayout } from './layout';
 import { DRAG_TYPE, Palette } from './Palette';
@@ -139,6 +141,8 @@ function Editor({ initial, types }: EditorProps) {
   const wrapper = useRef<HTMLDivElement>(null);
   const leaving = useRef(false);
   const [miniMap, setMiniMap] = useState<boolean | null>(null);
+  const [panel, setPanel] = useState<'node' | 'history'>('node');
+  const [diff, setDiff] = useState<GraphDiff | null>(null);
 
   const dirty = !sameGraph(history.present, saved) || name !== workflow.name;
 
@@ -379,7 +383,10 @@ function Editor({ initial, types }: EditorProps) {
   const reloadTheirs = useCallback(
     (theirs: Workflow) => {
       const next = toFlow(theirs.graph);
-      const snapshot = { nodes: next.nodes, edges: next.edges };
+      // Keep React Flow's measurements of nodes that stay, or they would wait hidden for a resize.
+      const measured = new Map(nodesRef.current.map((n) => [n.id, n.measured]));
+      const nodes = next.nodes.map((n) => (measured.get(n.id) ? { ...n, measured: measured.get(n.id) } : n));
+      const snapshot = { nodes, edges: next.edges };
       setWorkflow(theirs);
       setName(theirs.name);
       setNodes(snapshot.nodes);
@@ -446,6 +453,19 @@ function Editor({ initial, types }: EditorProps) {
     setRun(null);
     setNodes((current) => current.map((n) => (n.data.status ? { ...n, data: { ...n.data, status: undefined } } : n)));
   }, []);
+
+  const showDiff = useCallback((next: GraphDiff | null) => {
+    setDiff(next);
+    setNodes((current) => markDiff(current, next));
+  }, []);
+
+  const rolledBack = useCallback(
+    (updated: Workflow) => {
+      reloadTheirs(updated);
+      setMessage({ kind: 'ok', text: `Rolled back: now revision ${updated.revision}` });
+    },
+    [reloadTheirs],
+  );
 
   // --- keyboard -----------------------------------------------------------------------
   useEffect(() => {
@@ -618,7 +638,20 @@ function Editor({ initial, types }: EditorProps) {
             <Controls />
           </ReactFlow>
         </div>
-        {single ? (
+        <div className="editor__side">
+          <div className="tabs" role="tablist" aria-label="Side panel">
+            <button type="button" role="tab" aria-selected={panel === 'node'} className="tabs__tab" onClick={() => setPanel('node')}>
+              Node
+            </button>
+            <button type="button" role="tab" aria-selected={panel === 'history'} className="tabs__tab" onClick={() => setPanel('history')}>
+              History
+            </button>
+          </div>
+        {panel === 'history' ? (
+          <aside className="inspector" aria-label="Versions">
+            <HistoryPanel workflow={workflow} diff={diff} onDiff={showDiff} onRolledBack={rolledBack} dirty={dirty} />
+          </aside>
+        ) : single ? (
           <Inspector
             nodeId={single.id}
             data={single.data}
@@ -638,6 +671,7 @@ function Editor({ initial, types }: EditorProps) {
             </p>
           </aside>
         )}
+        </div>
       </div>
       <RunDialog
         open={runOpen}

@@ -26,11 +26,13 @@ function SluiceNodeViewInner({ id, data, selected }: NodeProps<SluiceNode>) {
   if (selected) classes.push('flow-node--selected');
   if (problems) classes.push('flow-node--invalid');
   if (data.status) classes.push(`flow-node--${data.status}`);
+  if (data.diff) classes.push(`flow-node--diff-${data.diff}`);
   return (
     <div
       className={classes.join(' ')}
       data-testid={`node-${id}`}
       data-status={data.status ?? ''}
+      data-diff={data.diff ?? ''}
       title={problems ? data.problems.map((p) => `${p.field}: ${p.message}`).join('\n') : undefined}
     >
       {inputs.map((port, index) => (

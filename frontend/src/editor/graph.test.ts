@@ -4,6 +4,7 @@ import {
   checkConnection,
   fieldProblems,
   fromFlow,
+  markDiff,
   markProblems,
   newNodeId,
   openExpression,
@@ -148,5 +149,20 @@ describe('ids and paste', () => {
     expect(pasted.edges).toHaveLength(1);
     expect(pasted.edges[0]).toMatchObject({ source: 'score_2', target: 'sure_2' });
     expect(pasted.nodes[0]?.position).toEqual({ x: 240, y: 40 });
+  });
+});
+
+describe('version comparison marks', () => {
+  it('marks added and changed nodes and clears them again', () => {
+    const { nodes } = toFlow(GRAPH);
+    const marked = markDiff(nodes, { nodes_added: [{ id: 'done' }], nodes_changed: [{ id: 'score' }] });
+    expect(Object.fromEntries(marked.map((n) => [n.id, n.data.diff]))).toEqual({
+      start: undefined,
+      score: 'changed',
+      sure: undefined,
+      done: 'added',
+    });
+    expect(marked[0]).toBe(nodes[0]);
+    expect(markDiff(marked, null).every((n) => n.data.diff === undefined)).toBe(true);
   });
 });

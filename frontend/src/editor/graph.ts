@@ -17,6 +17,8 @@ export interface SluiceNodeData extends Record<string, unknown> {
   extra: Record<string, unknown>;
   problems: Problem[];
   status?: StepStatus;
+  /** In a version comparison: whether the node was added or changed since the older version. */
+  diff?: 'added' | 'changed';
 }
 
 export type SluiceNode = Node<SluiceNodeData, 'sluice'>;
@@ -165,6 +167,19 @@ export function markProblems(nodes: SluiceNode[], problems: readonly Problem[]):
     const mine = byNode.get(node.id) ?? [];
     if (mine.length === 0 && node.data.problems.length === 0) return node;
     return { ...node, data: { ...node.data, problems: mine } };
+  });
+}
+
+/** Each node marked as added or changed by a version diff (null clears the marks). */
+export function markDiff(
+  nodes: SluiceNode[],
+  diff: { nodes_added: { id: string }[]; nodes_changed: { id: string }[] } | null,
+): SluiceNode[] {
+  const added = new Set(diff?.nodes_added.map((n) => n.id) ?? []);
+  const changed = new Set(diff?.nodes_changed.map((n) => n.id) ?? []);
+  return nodes.map((node) => {
+    const mark = added.has(node.id) ? 'added' : changed.has(node.id) ? 'changed' : undefined;
+    return mark === node.data.diff ? node : { ...node, data: { ...node.data, diff: mark } };
   });
 }
 

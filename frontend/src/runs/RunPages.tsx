@@ -1,4 +1,4 @@
-import { Background, Controls, ReactFlow, ReactFlowProvider } from '@xyflow/react';
+import { Background, Controls, type NodeChange, ReactFlow, ReactFlowProvider, applyNodeChanges } from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { Link, useParams, useSearchParams } from 'react-router';
@@ -156,17 +156,27 @@ export function RunPage() {
   }, [finishedSteps, live.status, load]);
 
   const steps = useMemo(() => new Map((run?.steps ?? []).map((s) => [s.node_id, s])), [run]);
-  const flowGraph = useMemo(() => (run ? toFlow(run.graph) : { nodes: [], edges: [] }), [run]);
-  const nodes = useMemo(
-    () =>
-      flowGraph.nodes.map(
-        (n): SluiceNode => ({
-          ...n,
-          selected: n.id === selected,
-          data: { ...n.data, status: live.steps[n.id]?.status ?? steps.get(n.id)?.status },
-        }),
-      ),
-    [flowGraph, live.steps, steps, selected],
+  // The graph is parsed once per run (the record is fetched again as steps finish). The nodes
+  // live in state so React Flow's measurements stay on them when their colours change.
+  const graph = run?.graph;
+  const runKey = run?.id;
+  const flowGraph = useMemo(() => (graph ? toFlow(graph) : { nodes: [], edges: [] }), [runKey]);
+  const [nodes, setNodes] = useState<SluiceNode[]>([]);
+  useEffect(() => setNodes(flowGraph.nodes), [flowGraph]);
+  useEffect(() => {
+    setNodes((current) =>
+      current.map((n) => {
+        const status = live.steps[n.id]?.status ?? steps.get(n.id)?.status;
+        const isSelected = n.id === selected;
+        if (status === n.data.status && isSelected === Boolean(n.selected)) return n;
+        return { ...n, selected: isSelected, data: { ...n.data, status } };
+      }),
+    );
+  }, [flowGraph, live.steps, steps, selected]);
+  const onNodesChange = useCallback(
+    (changes: NodeChange<SluiceNode>[]) =>
+      setNodes((current) => applyNodeChanges(changes.filter((c) => c.type === 'dimensions'), current)),
+    [],
   );
 
   if (error) return <main id="main" className="page"><p className="notice notice--error">{error}</p></main>;
@@ -213,6 +223,7 @@ export function RunPage() {
               <ReactFlow
                 nodes={nodes}
                 edges={flowGraph.edges}
+                onNodesChange={onNodesChange}
                 nodeTypes={nodeTypes}
                 nodesDraggable={false}
                 nodesConnectable={false}

@@ -1,0 +1,206 @@
+import { useCallback, useEffect, useState } from 'react';
+import { errorMessage } from '../api/client';
+import { type GraphDiff, type Page, type VersionInfo, type Workflow, api } from '../api/sluice';
+import { Dialog } from '../ui/Dialog';
+import { ErrorNotice, Pager, formatTime } from '../ui/format';
+
+interface HistoryPanelProps {
+  workflow: Workflow;
+  /** The diff on show (its nodes are coloured on the canvas), or null. */
+  diff: GraphDiff | null;
+  onDiff: (diff: GraphDiff | null) => void;
+  /** After a rollback: the workflow as it now is. */
+  onRolledBack: (workflow: Workflow) => void;
+  dirty: boolean;
+}
+
+function show(value: unknown): string {
+  return value === undefined ? '—' : JSON.stringify(value);
+}
+
+/** Versions with author, time, reason and tags; compare any version with the current one; roll back; move tags. */
+export function HistoryPanel({ workflow, diff, onDiff, onRolledBack, dirty }: HistoryPanelProps) {
+  const [page, setPage] = useState(1);
+  const [versions, setVersions] = useState<Page<VersionInfo> | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [rollingBack, setRollingBack] = useState<number | null>(null);
+  const [reason, setReason] = useState('');
+  const [tagName, setTagName] = useState('production');
+  const [tagVersion, setTagVersion] = useState<number>(workflow.revision);
+
+  const load = useCallback(() => {
+    api
+      .versions(workflow.id, page)
+      .then((result) => {
+        setVersions(result);
+        setError(null);
+      })
+      .catch((err) => setError(errorMessage(err)));
+  }, [workflow.id, page]);
+  useEffect(load, [load, workflow.revision]);
+
+  async function compare(version: number) {
+    try {
+      onDiff(await api.diff(workflow.id, version, workflow.revision));
+    } catch (err) {
+      setError(errorMessage(err));
+    }
+  }
+
+  async function rollback() {
+    if (rollingBack === null) return;
+    try {
+      const updated = await api.rollback(workflow.id, rollingBack, reason);
+      setRollingBack(null);
+      setReason('');
+      onDiff(null);
+      onRolledBack(updated);
+    } catch (err) {
+      setError(errorMessage(err));
+    }
+  }
+
+  async function moveTag(event: React.FormEvent) {
+    event.preventDefault();
+    try {
+      await api.moveTag(workflow.id, tagName.trim(), tagVersion, '');
+      load();
+    } catch (err) {
+      setError(errorMessage(err));
+    }
+  }
+
+  return (
+    <section className="history" aria-label="History">
+      <ErrorNotice message={error} />
+      {diff && (
+        <section className="history__diff" aria-label="Changes">
+          <h3 className="inspector__subtitle">
+            Version {diff.from} → {diff.to}
+          </h3>
+          <p className="muted">On the canvas: added nodes green, changed amber. Removed nodes are listed here.</p>
+          <ul className="history__changes">
+            {diff.nodes_added.map((n) => (
+              <li key={`a-${n.id}`} className="change change--added">
+                + {n.id} <span className="muted">({n.type})</span>
+              </li>
+            ))}
+            {diff.nodes_removed.map((n) => (
+              <li key={`r-${n.id}`} className="change change--removed">
+                − {n.id} <span className="muted">({n.type})</span>
+              </li>
+            ))}
+            {diff.nodes_changed.map((n) => (
+              <li key={`c-${n.id}`} className="change change--changed">
+                ~ {n.id}
+                <ul>
+                  {n.changes.map((c) => (
+                    <li key={c.path}>
+                      <code>{c.path}</code>: {show(c.before)} → {show(c.after)}
+                    </li>
+                  ))}
+                </ul>
+              </li>
+            ))}
+            {diff.nodes_moved.length > 0 && <li className="muted">moved: {diff.nodes_moved.map((n) => n.id).join(', ')}</li>}
+            {diff.edges_added.map((e) => (
+              <li key={`ea-${e.source}-${e.source_port}-${e.target}`} className="change change--added">
+                + edge {e.source} → {e.target}
+              </li>
+            ))}
+            {diff.edges_removed.map((e) => (
+              <li key={`er-${e.source}-${e.source_port}-${e.target}`} className="change change--removed">
+                − edge {e.source} → {e.target}
+              </li>
+            ))}
+            {diff.name && (
+              <li className="change change--changed">
+                name: {diff.name.before} → {diff.name.after}
+              </li>
+            )}
+          </ul>
+          <button type="button" className="button button--secondary button--small" onClick={() => onDiff(null)}>
+            Hide changes
+          </button>
+        </section>
+      )}
+      <ol className="history__list">
+        {versions?.results.map((v) => (
+          <li key={v.version} className="history__item" data-testid={`version-${v.version}`}>
+            <div className="history__line">
+              <strong>v{v.version}</strong>
+              {v.tags.map((t) => (
+                <span key={t} className="pill status--succeeded">
+                  {t}
+                </span>
+              ))}
+              {v.version === workflow.revision && <span className="muted">current</span>}
+            </div>
+            <div className="muted history__meta">
+              {v.author ?? 'someone'} · {formatTime(v.created_at)}
+            </div>
+            {v.reason && <div className="history__reason">{v.reason}</div>}
+            {v.version !== workflow.revision && (
+              <div className="history__actions">
+                <button type="button" className="button button--secondary button--small" onClick={() => void compare(v.version)}>
+                  Compare with current
+                </button>
+                <button type="button" className="button button--secondary button--small" onClick={() => setRollingBack(v.version)}>
+                  Roll back to v{v.version}
+                </button>
+              </div>
+            )}
+          </li>
+        ))}
+      </ol>
+      {versions && (
+        <Pager page={page} hasPrevious={!!versions.previous} hasNext={!!versions.next} onPage={setPage} />
+      )}
+      <form className="history__tag" onSubmit={moveTag} aria-label="Move a tag">
+        <h3 className="inspector__subtitle">Tags</h3>
+        <label className="field">
+          <span className="field__label">Tag</span>
+          <input className="field__input" value={tagName} onChange={(e) => setTagName(e.target.value)} />
+        </label>
+        <label className="field">
+          <span className="field__label">Points at version</span>
+          <input
+            className="field__input"
+            type="number"
+            min={1}
+            max={workflow.revision}
+            value={tagVersion}
+            onChange={(e) => setTagVersion(Number(e.target.value))}
+          />
+        </label>
+        <button type="submit" className="button button--secondary button--small">
+          Move tag
+        </button>
+      </form>
+      <Dialog
+        open={rollingBack !== null}
+        title={`Roll back to version ${rollingBack ?? ''}?`}
+        onClose={() => setRollingBack(null)}
+        footer={
+          <>
+            <button type="button" className="button button--secondary" onClick={() => setRollingBack(null)}>
+              Cancel
+            </button>
+            <button type="button" className="button button--primary" onClick={() => void rollback()}>
+              Roll back
+            </button>
+          </>
+        }
+      >
+        <p>
+          A new version {workflow.revision + 1} equal to version {rollingBack} is saved; versions after it stay in the
+          history.{dirty ? ' Your unsaved changes on the canvas are dropped.' : ''}
+        </p>
+        <label className="field">
+          <span className="field__label">Reason</span>
+          <input className="field__input" value={reason} onChange={(e) => setReason(e.target.value)} placeholder="Why roll back?" />
+        </label>
+      </Dialog>
+    </section>
+  );
+}
