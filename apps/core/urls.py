@@ -28,7 +28,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("", views.app_shell, name="app"),
     # The browser app's own pages (its router takes over inside the page).
-    re_path(r"^(?:workflows|runs|batches|status)(?:/.*)?$", views.app_shell, name="app-page"),
+    re_path(r"^(?:workflows|prompts|runs|batches|status)(?:/.*)?$", views.app_shell, name="app-page"),
 ]
 
 admin.site.site_header = "Sluice administration"

@@ -248,3 +248,20 @@ class BatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     def cancel(self, request, pk=None):
         batch = batches.batch_cancel(batch=self.get_object())
         return Response(BatchOutput(batch).data)
+
+
+class ComparisonView(APIView):
+    """A comparison's items: both outputs per input, what differs, and counts."""
+
+    @extend_schema(responses={200: dict})
+    def get(self, request, comparison_id):
+        from apps.accounts.permissions import restrict
+        from apps.engine import compare
+        from apps.engine.models import Comparison
+
+        comparison = restrict(Comparison.objects.select_related("candidate_version"), request.user).filter(
+            pk=comparison_id
+        ).first()
+        if comparison is None:
+            raise Http404
+        return Response(compare.comparison_result(comparison))

@@ -134,3 +134,40 @@ class Step(models.Model):
 
     def __str__(self) -> str:
         return f"{self.run_id}/{self.node_id} ({self.status})"
+
+
+class Comparison(models.Model):
+    """Inputs run again on a candidate (another workflow version, or another version of one
+    prompt), each paired with its baseline run."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    workflow = models.ForeignKey("workflows.Workflow", on_delete=models.CASCADE, related_name="comparisons")
+    candidate_version = models.ForeignKey("workflows.WorkflowVersion", on_delete=models.PROTECT, related_name="+")
+    baseline_version = models.ForeignKey(
+        "workflows.WorkflowVersion", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # A prompt comparison: the same workflow version, with this prompt at prompt_version.
+    prompt = models.CharField(max_length=100, blank=True)
+    prompt_version = models.PositiveIntegerField(null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"comparison {self.id}"
+
+
+class ComparisonItem(models.Model):
+    comparison = models.ForeignKey(Comparison, on_delete=models.CASCADE, related_name="items")
+    index = models.PositiveIntegerField()
+    baseline_run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="+")
+    candidate_run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        ordering = ["index"]
+        constraints = [models.UniqueConstraint(fields=["comparison", "index"], name="comparison_item_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.comparison_id} #{self.index}"

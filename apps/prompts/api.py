@@ -50,6 +50,12 @@ class PromptVersionOutput(serializers.ModelSerializer):
         fields = ["version", "template", "system", "variables", "defaults", "author", "reason", "created_at", "tags"]
 
 
+class PromptCompareInput(serializers.Serializer):
+    runs = serializers.ListField(child=serializers.UUIDField(), min_length=1, max_length=100,
+                                 help_text="Past runs (of one workflow) that rendered this prompt")  # fmt: skip
+    version = serializers.IntegerField(min_value=1, help_text="The prompt version to try instead")
+
+
 class PreviewInput(serializers.Serializer):
     variables = serializers.JSONField(default=dict)
     version = serializers.IntegerField(required=False, min_value=1)
@@ -151,6 +157,32 @@ class PromptViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     def tag_history(self, request, name=None):
         page = self.paginate_queryset(selectors.tag_history(prompt=self.get_object()))
         return self.get_paginated_response(TagHistoryOutput(page, many=True).data)
+
+    @extend_schema(request=PromptCompareInput, responses={201: dict})
+    @action(detail=True, methods=["post"])
+    def compare(self, request, name=None):
+        """Run past runs again with another version of this prompt (everything else as it was);
+        both outputs per run, side by side."""
+        from apps.engine import compare
+        from apps.engine import selectors as runs
+
+        prompt = self.get_object()
+        data = PromptCompareInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        services._version(prompt, data.validated_data["version"])
+        wanted = data.validated_data["runs"]
+        past = list(runs.runs_for(user=request.user).filter(pk__in=wanted).select_related("workflow_version"))
+        if len(past) != len(set(wanted)):
+            raise DomainError("every run must be one you may see", field="runs")
+        if len({run.workflow_id for run in past}) != 1:
+            raise DomainError("the runs must be runs of one workflow", field="runs")
+        order = {run_id: i for i, run_id in enumerate(wanted)}
+        past.sort(key=lambda run: order[run.pk])
+        comparison = compare.comparison_start(
+            workflow=past[0].workflow, user=request.user, candidate_version=past[0].workflow_version, runs=past,
+            prompt=prompt.name, prompt_version=data.validated_data["version"],
+        )  # fmt: skip
+        return Response(compare.comparison_result(comparison), status=status.HTTP_201_CREATED)
 
     @extend_schema(request=PreviewInput, responses={200: dict})
     @action(detail=True, methods=["post"])

@@ -93,6 +93,19 @@ class TagHistoryOutput(serializers.Serializer):
         return {"+": "created", "~": "moved", "-": "removed"}[row.history_type]
 
 
+class CompareInput(serializers.Serializer):
+    runs = serializers.ListField(
+        child=serializers.UUIDField(), required=False, max_length=100,
+        help_text="Past runs of this workflow: their inputs run again, their outputs are the baseline",
+    )  # fmt: skip
+    items = serializers.ListField(child=serializers.JSONField(), required=False, max_length=100,
+                                  help_text="Or inputs, run on both versions")  # fmt: skip
+    version = serializers.IntegerField(required=False, min_value=1, help_text="The candidate version")
+    tag = serializers.CharField(required=False, max_length=50, help_text="Or the candidate tag")
+    baseline_version = serializers.IntegerField(required=False, min_value=1,
+                                                help_text="With items: the baseline (default the latest)")  # fmt: skip
+
+
 class ValidateInput(serializers.Serializer):
     graph = serializers.JSONField()
 
@@ -178,7 +191,7 @@ class WorkflowViewSet(
     def get_queryset(self):
         action_name = {
             "partial_update": "change", "destroy": "delete", "runs": "run", "batches": "run",
-            "webhook_secret": "change", "rollback": "rollback", "tag_move": "publish",
+            "webhook_secret": "change", "rollback": "rollback", "tag_move": "publish", "compare": "run",
         }.get(self.action, "view")  # fmt: skip
         params = self.request.query_params if self.action == "list" else {}
         ordering = params.get("ordering") or "-updated_at"
@@ -380,6 +393,41 @@ class WorkflowViewSet(
             if getattr(before, field) != getattr(after, field):
                 result[field] = {"before": getattr(before, field), "after": getattr(after, field)}
         return Response({"from": before.version, "to": after.version, **result})
+
+    @extend_schema(request=CompareInput, responses={201: dict})
+    @action(detail=True, methods=["post"])
+    def compare(self, request, pk=None):
+        """Run past runs' inputs (or `items`) again on another version; outputs side by side."""
+        from apps.engine import compare
+        from apps.engine import selectors as runs
+
+        workflow = self.get_object()
+        data = CompareInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+
+        def version_of(number, tag, field):
+            try:
+                if tag:
+                    return selectors.version_by_tag(workflow=workflow, tag=tag)
+                return selectors.version_get(workflow=workflow, version=number)
+            except WorkflowVersion.DoesNotExist:
+                raise DomainError("no such version or tag of this workflow", field=field) from None
+
+        candidate = version_of(values.get("version"), values.get("tag"), "tag" if values.get("tag") else "version")
+        past = None
+        if values.get("runs"):
+            past = list(runs.runs_for(user=request.user, workflow_id=workflow.pk).filter(pk__in=values["runs"]))
+            if len(past) != len(set(values["runs"])):
+                raise DomainError("every run must be a run of this workflow that you may see", field="runs")
+            order = {run_id: i for i, run_id in enumerate(values["runs"])}
+            past.sort(key=lambda run: order[run.pk])
+        comparison = compare.comparison_start(
+            workflow=workflow, user=request.user, candidate_version=candidate, runs=past, items=values.get("items"),
+            baseline_version=version_of(values.get("baseline_version"), "", "baseline_version")
+            if values.get("items") else None,
+        )  # fmt: skip
+        return Response(compare.comparison_result(comparison), status=status.HTTP_201_CREATED)
 
     @extend_schema(responses=TagOutput(many=True))
     @action(detail=True, methods=["get"])

@@ -55,9 +55,9 @@ def test_build_save_run_inspect(screen, celery_worker_process):
     page.get_by_test_id("node-start").wait_for()
 
     # Drag two nodes from the palette and connect the three.
-    drop_from_palette(page, "transform", 520, 200)
+    drop_from_palette(page, "transform", 360, 160)
     page.get_by_test_id("node-transform").wait_for()
-    drop_from_palette(page, "output", 820, 320)
+    drop_from_palette(page, "output", 600, 300)
     page.get_by_test_id("node-output").wait_for()
     connect(page, "start", "transform")
     connect(page, "transform", "output")
@@ -269,7 +269,7 @@ def test_the_list_imports_exports_duplicates_and_deletes(screen, tmp_path):
     assert screen.unexpected_errors() == []
 
 
-def test_history_compare_rollback_and_tags(screen):
+def test_history_compare_rollback_and_tags(screen, celery_worker_process):
     from apps.workflows import services as workflows
     from tests.engine.helpers import edge, node
 
@@ -282,10 +282,24 @@ def test_history_compare_rollback_and_tags(screen):
     for revision, greeting in ((1, "Hi"), (2, "Hi there")):
         workflow = workflows.workflow_save(workflow=workflow, base_revision=revision, user=screen.user,
                                            graph=flow(greeting), reason=f"say {greeting}")  # fmt: skip
+    from apps.engine import services as engine
+
+    past = engine.run_start_inline(workflow_version=workflow.versions.get(version=1), input={}, user=screen.user)
+    assert past.output == {"greeting": "Hello"}
     page = screen.page
     page.goto(f"/workflows/{workflow.pk}")
     page.get_by_role("tab", name="History").click()
     page.get_by_test_id("version-1").wait_for()
+
+    # A run of version 1, run again on version 3: both outputs side by side.
+    compare = page.get_by_role("form", name="Compare past runs")
+    compare.get_by_label("Past run ids").fill(str(past.pk))
+    compare.get_by_label("Run them on version").fill("3")
+    compare.get_by_role("button", name="Compare").click()
+    page.get_by_test_id("comparison-counts").get_by_text("Done").wait_for(timeout=30_000)
+    assert "1 different" in page.get_by_test_id("comparison-counts").inner_text()
+    assert '"Hi there"' in page.locator('pre[aria-label="Candidate output"]').inner_text()
+    assert '"Hello"' in page.locator('pre[aria-label="Baseline output"]').inner_text()
     assert "say Hi there" in page.get_by_test_id("version-3").inner_text()
 
     page.get_by_test_id("version-1").get_by_role("button", name="Compare with current").click()
@@ -314,3 +328,64 @@ def test_history_compare_rollback_and_tags(screen):
     assert workflow.tags.get(name="production").version.version == 4
     screen.shot("10-history-tagged")
     assert screen.unexpected_errors() == []
+
+
+def test_prompt_editor_preview_history_and_compare(screen, celery_worker_process):
+    from apps.prompts import services as prompts
+    from apps.workflows import services as workflows
+    from tests.engine.helpers import edge, node
+
+    prompts.prompt_create(name="reply", template="Dear {{ name }},", variables=["name"], user=screen.user)
+    graph = {
+        "nodes": [node("in", "trigger.manual"),
+                  node("ask", "prompt.render", x=260, prompt="reply@latest", variables={"name": "{{ input.name }}"}),
+                  node("out", "output", x=520, value="{{ nodes.ask.output.text }}")],
+        "edges": [edge("in", "ask"), edge("ask", "out")],
+    }  # fmt: skip
+    workflow = workflows.workflow_create(name="Replies", graph=graph, user=screen.user)
+    from apps.engine import services as engine
+
+    run = engine.run_start_inline(workflow_version=workflow.versions.get(), input={"name": "Ada"}, user=screen.user)
+    assert run.output == "Dear Ada,"
+
+    page = screen.page
+    page.get_by_role("link", name="Prompts").click()
+    page.get_by_role("link", name="reply").click()
+    form = page.get_by_role("form", name="Prompt", exact=True)
+    form.get_by_label("Template").fill("Hello {{ name }}! About {{ topic }}")
+    page.locator("mark.var--unknown", has_text="{{ topic }}").wait_for()  # not declared: marked
+    form.get_by_role("button", name="Save").click()
+    page.get_by_role("alert").get_by_text("not a declared variable").wait_for()
+    form.get_by_label("Template").fill("Hello {{ name }}!")
+    form.get_by_label("Why this change").fill("warmer")
+    form.get_by_role("button", name="Save").click()
+    page.get_by_text("Saved as version 2").wait_for()
+
+    preview = page.get_by_role("region", name="Preview")
+    preview.get_by_label("Sample variables (JSON)").fill('{"name": "Grace {{ 7*7 }}"}')
+    preview.get_by_role("button", name="Render the saved version").click()
+    assert page.locator('pre[aria-label="Rendered text"]').inner_text() == "Hello Grace {{ 7*7 }}!"
+
+    page.get_by_test_id("prompt-version-1").get_by_role("button", name="Diff with current").click()
+    diff = page.get_by_role("region", name="Line diff")
+    diff.locator(".removed", has_text="-Dear {{ name }},").wait_for()
+    diff.locator(".added", has_text="+Hello {{ name }}!").wait_for()
+
+    compare = page.get_by_role("region", name="Compare")
+    compare.get_by_label("Past run ids").fill(str(run.pk))
+    compare.get_by_label("Try version").fill("2")
+    compare.get_by_role("button", name="Compare").click()
+    page.get_by_test_id("comparison-counts").get_by_text("Done").wait_for(timeout=30_000)
+    assert "1 different" in page.get_by_test_id("comparison-counts").inner_text()
+    assert page.locator('pre[aria-label="Baseline output"]').inner_text() == '"Dear Ada,"'
+    assert page.locator('pre[aria-label="Candidate output"]').inner_text() == '"Hello Ada!"'
+    screen.shot("11-prompt-compare")
+
+    page.get_by_test_id("prompt-version-1").get_by_role("button", name="Roll back to v1").click()
+    dialog = page.get_by_role("dialog", name="Roll back to version 1?")
+    dialog.get_by_role("button", name="Roll back").click()
+    page.get_by_text("Rolled back: now version 3").wait_for()
+    tags = page.get_by_role("form", name="Move a prompt tag")
+    tags.get_by_role("button", name="Move tag").click()
+    page.get_by_test_id("prompt-version-3").get_by_text("production").wait_for()
+    assert screen.unexpected_errors(allowed=("status of 400",)) == []

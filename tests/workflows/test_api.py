@@ -209,7 +209,7 @@ def test_runs_filter_by_who_and_when(user_client, user, make_user):
 
 
 def test_app_pages_are_served_by_the_shell(user_client):
-    for path in ("/workflows", "/workflows/12", "/runs/abc", "/batches/1"):
+    for path in ("/workflows", "/workflows/12", "/prompts/claims-triage", "/runs/abc", "/batches/1"):
         assert user_client.get(path).status_code == 200
     user_client.logout()
     assert user_client.get("/workflows").status_code == 302  # signed out: to the login page

@@ -179,6 +179,63 @@ export interface GraphDiff {
   name?: { before: string; after: string };
 }
 
+export interface Prompt {
+  name: string;
+  description: string;
+  template: string;
+  system: string;
+  variables: string[];
+  defaults: Record<string, unknown>;
+  revision: number;
+  created_by: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface PromptVersion {
+  version: number;
+  template: string;
+  system: string;
+  variables: string[];
+  defaults: Record<string, unknown>;
+  author: string | null;
+  reason: string;
+  created_at: string;
+  tags: string[];
+}
+
+export interface PromptDiff {
+  from: number;
+  to: number;
+  template: string[];
+  system: string[];
+  variables: { path: string; before?: unknown; after?: unknown }[];
+  defaults: { path: string; before?: unknown; after?: unknown }[];
+}
+
+export interface ComparisonSide {
+  run: string;
+  status: RunStatus;
+  version: number;
+  output: unknown;
+  error: unknown;
+  prompts: { node: string; name: string; version: number }[];
+}
+
+export interface Comparison {
+  id: string;
+  done: boolean;
+  counts: Record<'same' | 'different' | 'pending' | 'failed', number>;
+  items: {
+    index: number;
+    input: unknown;
+    outcome: 'same' | 'different' | 'pending' | 'failed';
+    changes: { path: string; before?: unknown; after?: unknown }[];
+    baseline: ComparisonSide;
+    candidate: ComparisonSide;
+  }[];
+}
+
 function query(params: Record<string, string | number | undefined | null>): string {
   const search = new URLSearchParams();
   for (const [key, value] of Object.entries(params)) {
@@ -225,6 +282,30 @@ export const api = {
   }) => apiFetch<Page<RunSummary>>(`/api/v1/runs/${query(params)}`),
   run: (id: string) => apiFetch<Run>(`/api/v1/runs/${id}/`),
   cancelRun: (id: string) => apiFetch<Run>(`/api/v1/runs/${id}/cancel/`, { method: 'POST' }),
+
+  prompts: (params: { search?: string; page?: number }) => apiFetch<Page<Prompt>>(`/api/v1/prompts/${query(params)}`),
+  prompt: (name: string) => apiFetch<Prompt>(`/api/v1/prompts/${name}/`),
+  createPrompt: (body: Partial<Prompt> & { name: string; template: string }) =>
+    apiFetch<Prompt>('/api/v1/prompts/', { method: 'POST', body }),
+  savePrompt: (name: string, body: Partial<Prompt> & { revision: number; reason?: string }) =>
+    apiFetch<Prompt>(`/api/v1/prompts/${name}/`, { method: 'PATCH', body }),
+  promptVersions: (name: string) => apiFetch<Page<PromptVersion>>(`/api/v1/prompts/${name}/versions/`),
+  promptDiff: (name: string, from: number, to: number) =>
+    apiFetch<PromptDiff>(`/api/v1/prompts/${name}/diff/${query({ from, to })}`),
+  promptRollback: (name: string, version: number, reason: string) =>
+    apiFetch<Prompt>(`/api/v1/prompts/${name}/versions/${version}/rollback/`, { method: 'POST', body: { reason } }),
+  promptMoveTag: (name: string, tag: string, version: number) =>
+    apiFetch<Tag>(`/api/v1/prompts/${name}/tags/${encodeURIComponent(tag)}/`, { method: 'PUT', body: { version } }),
+  promptPreview: (name: string, variables: unknown, version?: number) =>
+    apiFetch<{ system: string; text: string; version: number }>(`/api/v1/prompts/${name}/preview/`, {
+      method: 'POST',
+      body: version ? { variables, version } : { variables },
+    }),
+  comparePrompt: (name: string, runs: string[], version: number) =>
+    apiFetch<Comparison>(`/api/v1/prompts/${name}/compare/`, { method: 'POST', body: { runs, version } }),
+  compareWorkflow: (id: number, runs: string[], version: number) =>
+    apiFetch<Comparison>(`/api/v1/workflows/${id}/compare/`, { method: 'POST', body: { runs, version } }),
+  comparison: (id: string) => apiFetch<Comparison>(`/api/v1/comparisons/${id}/`),
 
   batches: (params: { page?: number }) => apiFetch<Page<Batch>>(`/api/v1/batches/${query(params)}`),
   batch: (id: string) => apiFetch<Batch>(`/api/v1/batches/${id}/`),

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import { errorMessage } from '../api/client';
-import { type GraphDiff, type Page, type VersionInfo, type Workflow, api } from '../api/sluice';
+import { type Comparison, type GraphDiff, type Page, type VersionInfo, type Workflow, api } from '../api/sluice';
+import { ComparisonTable } from '../ui/ComparisonTable';
 import { Dialog } from '../ui/Dialog';
 import { ErrorNotice, Pager, formatTime } from '../ui/format';
 
@@ -27,6 +28,27 @@ export function HistoryPanel({ workflow, diff, onDiff, onRolledBack, dirty }: Hi
   const [reason, setReason] = useState('');
   const [tagName, setTagName] = useState('production');
   const [tagVersion, setTagVersion] = useState<number>(workflow.revision);
+  const [compareRuns, setCompareRuns] = useState('');
+  const [compareVersion, setCompareVersion] = useState<number>(workflow.revision);
+  const [comparison, setComparison] = useState<Comparison | null>(null);
+
+  // A comparison's runs go on in the workers: look again until all have finished.
+  useEffect(() => {
+    if (!comparison || comparison.done) return undefined;
+    const timer = window.setTimeout(() => {
+      api.comparison(comparison.id).then(setComparison).catch((err) => setError(errorMessage(err)));
+    }, 800);
+    return () => window.clearTimeout(timer);
+  }, [comparison]);
+
+  async function compareRunsWith(event: React.FormEvent) {
+    event.preventDefault();
+    try {
+      setComparison(await api.compareWorkflow(workflow.id, compareRuns.split(/[\s,]+/).filter(Boolean), compareVersion));
+    } catch (err) {
+      setError(errorMessage(err));
+    }
+  }
 
   const load = useCallback(() => {
     api
@@ -177,6 +199,28 @@ export function HistoryPanel({ workflow, diff, onDiff, onRolledBack, dirty }: Hi
           Move tag
         </button>
       </form>
+      <form className="history__tag" onSubmit={compareRunsWith} aria-label="Compare past runs">
+        <h3 className="inspector__subtitle">Compare before you promote</h3>
+        <label className="field">
+          <span className="field__label">Past run ids</span>
+          <input className="field__input field__input--mono" value={compareRuns} onChange={(e) => setCompareRuns(e.target.value)} />
+        </label>
+        <label className="field">
+          <span className="field__label">Run them on version</span>
+          <input
+            className="field__input"
+            type="number"
+            min={1}
+            max={workflow.revision}
+            value={compareVersion}
+            onChange={(e) => setCompareVersion(Number(e.target.value))}
+          />
+        </label>
+        <button type="submit" className="button button--secondary button--small">
+          Compare
+        </button>
+      </form>
+      {comparison && <ComparisonTable comparison={comparison} candidateLabel={`On version ${compareVersion}`} />}
       <Dialog
         open={rollingBack !== null}
         title={`Roll back to version ${rollingBack ?? ''}?`}

@@ -2,6 +2,7 @@ import { Navigate, Outlet, RouterProvider, createBrowserRouter } from 'react-rou
 import { BatchPage, BatchesPage } from '../batches/BatchPages';
 import { EditorPage } from '../editor/EditorPage';
 import { LiveEventsPanel } from '../live/LiveEventsPanel';
+import { PromptListPage, PromptPage } from '../prompts/PromptPages';
 import { RunPage, RunsPage } from '../runs/RunPages';
 import { StatusPanel } from '../status/StatusPanel';
 import { WorkflowListPage } from '../workflows/WorkflowListPage';
@@ -66,6 +67,8 @@ export function buildRouter(initialUsername: string) {
         { path: '/', element: <Navigate to="/workflows" replace /> },
         { path: '/workflows', element: <WorkflowListPage /> },
         { path: '/workflows/:id', element: <EditorPage /> },
+        { path: '/prompts', element: <PromptListPage /> },
+        { path: '/prompts/:name', element: <PromptPage /> },
         { path: '/runs', element: <RunsPage /> },
         { path: '/runs/:id', element: <RunPage /> },
         { path: '/batches', element: <BatchesPage /> },

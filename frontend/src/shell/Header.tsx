@@ -26,6 +26,7 @@ export function Header({ username }: HeaderProps) {
         </span>
         <nav className="app-nav" aria-label="Main">
           <NavLink to="/workflows">Workflows</NavLink>
+          <NavLink to="/prompts">Prompts</NavLink>
           <NavLink to="/runs">Runs</NavLink>
           <NavLink to="/batches">Batches</NavLink>
           <NavLink to="/status">Status</NavLink>
