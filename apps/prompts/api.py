@@ -176,6 +176,10 @@ class PromptViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             raise DomainError("every run must be one you may see", field="runs")
         if len({run.workflow_id for run in past}) != 1:
             raise DomainError("the runs must be runs of one workflow", field="runs")
+        if not runs.run_rerunnable(user=request.user, run=past[0]):
+            from rest_framework.exceptions import PermissionDenied
+
+            raise PermissionDenied("you may see these runs but not run their workflow")
         order = {run_id: i for i, run_id in enumerate(wanted)}
         past.sort(key=lambda run: order[run.pk])
         comparison = compare.comparison_start(

@@ -85,3 +85,14 @@ def test_past_runs_against_another_prompt_version(user_client, celery_worker_pro
     # The tag did not move: a compare changes nothing that is in production.
     assert user_client.get("/api/v1/prompts/reply/tags/").json()[0]["version"] == 1
     assert post(user_client, "/api/v1/prompts/reply/compare/", {"runs": [run["id"]], "version": 9}).status_code == 400
+
+
+def test_comparisons_are_private(user_client, make_user, client, celery_worker_process):
+    workflow = create_workflow(user_client, greeter("Hello"))
+    base = f"/api/v1/workflows/{workflow['id']}"
+    run = wait_run(user_client, post(user_client, f"{base}/runs/", {"input": {"name": "Ada"}}).json()["id"])
+    started = post(user_client, f"{base}/compare/", {"runs": [run["id"]], "version": 1}).json()
+    finished(user_client, started["id"])
+    client.force_login(make_user("mallory"))
+    assert client.get(f"/api/v1/comparisons/{started['id']}/").status_code == 404
+    assert post(client, f"{base}/compare/", {"runs": [run["id"]], "version": 1}).status_code == 404
