@@ -105,7 +105,7 @@ class PromptViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     @extend_schema(responses=PromptVersionOutput)
     @action(detail=True, methods=["get"], url_path=r"versions/(?P<number>[0-9]+)")
     def version(self, request, name=None, number=None):
-        version = services._version(self.get_object(), int(number))
+        version = services.version_of(self.get_object(), int(number))
         return Response(PromptVersionOutput(version).data)
 
     @extend_schema(request=RollbackInput, responses={201: PromptOutput})
@@ -169,7 +169,7 @@ class PromptViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         prompt = self.get_object()
         data = PromptCompareInput(data=request.data)
         data.is_valid(raise_exception=True)
-        services._version(prompt, data.validated_data["version"])
+        services.version_of(prompt, data.validated_data["version"])
         wanted = data.validated_data["runs"]
         past = list(runs.runs_for(user=request.user).filter(pk__in=wanted).select_related("workflow_version"))
         if len(past) != len(set(wanted)):

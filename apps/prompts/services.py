@@ -13,7 +13,7 @@ from apps.core.api import Conflict, DomainError
 from apps.engine.core import templating
 from apps.engine.core.diff import value_changes
 from apps.prompts.models import PROMPT_NAME, Prompt, PromptTag, PromptVersion
-from apps.workflows.models import TAG_NAME
+from apps.workflows.services import move_tag
 
 IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 REFERENCE = re.compile(r"^(?P<name>[a-z0-9][a-z0-9._-]{0,99})(?:@(?P<pin>[a-z0-9][a-z0-9._-]{0,49}))?$")
@@ -142,7 +142,7 @@ def _new_revision(locked: Prompt, *, user, reason: str) -> Prompt:
 def prompt_rollback(*, prompt: Prompt, version: int, user, reason: str = "") -> Prompt:
     """A new version equal to ``version``; the versions after it stay."""
     locked = Prompt.objects.select_for_update().get(pk=prompt.pk)
-    target = _version(locked, version)
+    target = version_of(locked, version)
     for field in ("template", "system", "variables", "defaults"):
         setattr(locked, field, getattr(target, field))
     return _new_revision(
@@ -150,7 +150,8 @@ def prompt_rollback(*, prompt: Prompt, version: int, user, reason: str = "") -> 
     )
 
 
-def _version(prompt: Prompt, version: int) -> PromptVersion:
+def version_of(prompt: Prompt, version: int) -> PromptVersion:
+    """One version of the prompt, or a 400 naming `version`."""
     try:
         return prompt.versions.get(version=version)
     except PromptVersion.DoesNotExist:
@@ -159,21 +160,9 @@ def _version(prompt: Prompt, version: int) -> PromptVersion:
 
 @transaction.atomic
 def prompt_tag_move(*, prompt: Prompt, name: str, version: int, user, reason: str = "") -> PromptTag:
-    try:
-        TAG_NAME(name)
-    except ValidationError as exc:
-        raise DomainError(f"not a tag name: {exc.messages[0]}", field="name") from None
-    target = _version(prompt, version)
-    tag = PromptTag.objects.select_for_update().filter(prompt=prompt, name=name).first() or PromptTag(
-        prompt=prompt, name=name
-    )
-    if tag.pk and tag.version_id == target.pk:
-        return tag
-    tag.version, tag.moved_by, tag.reason = target, user, reason
-    tag._history_user = user
-    tag._change_reason = reason or f"{name} → version {version}"
-    tag.save()
-    return tag
+    """Point the prompt's tag at a version (creating the tag)."""
+    return move_tag(tags=PromptTag.objects, owner={"prompt": prompt}, name=name, target=version_of(prompt, version),
+                    user=user, reason=reason)  # fmt: skip
 
 
 def resolve(reference: str, *, pins: dict[str, int] | None = None) -> PromptVersion:
@@ -190,11 +179,11 @@ def resolve(reference: str, *, pins: dict[str, int] | None = None) -> PromptVers
     if prompt is None:
         raise DomainError(f"there is no prompt named {name!r}", field="prompt")
     if pins and reference in pins:
-        return _version(prompt, int(pins[reference]))
+        return version_of(prompt, int(pins[reference]))
     if pin == "latest":
-        return _version(prompt, prompt.revision)
+        return version_of(prompt, prompt.revision)
     if pin.isdigit():
-        return _version(prompt, int(pin))
+        return version_of(prompt, int(pin))
     version = PromptVersion.objects.filter(prompt=prompt, tags__name=pin).first()
     if version is None:
         raise DomainError(f"the prompt {name!r} has no tag {pin!r}", field="prompt")

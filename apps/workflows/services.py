@@ -209,27 +209,33 @@ def version_rollback(*, workflow: Workflow, version: int, user, reason: str = ""
     return locked
 
 
-@transaction.atomic
-def tag_move(*, workflow: Workflow, name: str, version: int, user, reason: str = "") -> WorkflowTag:
-    """Point the tag at a version (creating the tag); the move is a row in the tag's history."""
+def move_tag(*, tags, owner: dict[str, Any], name: str, target, user, reason: str = ""):
+    """Point the tag ``name`` of an owner (a workflow or a prompt) at ``target`` (one of its
+    versions), creating the tag; the move is a row in the tag's history. Call inside a
+    transaction: the tag row is locked."""
     try:
         TAG_NAME(name)
     except ValidationError as exc:
         raise DomainError(f"not a tag name: {exc.messages[0]}", field="name") from None
+    tag = tags.select_for_update().filter(name=name, **owner).first() or tags.model(name=name, **owner)
+    if tag.pk and tag.version_id == target.pk:
+        return tag
+    tag.version, tag.moved_by, tag.reason = target, user, reason
+    tag._history_user = user
+    tag._change_reason = reason or f"{name} → version {target.version}"
+    tag.save()
+    return tag
+
+
+@transaction.atomic
+def tag_move(*, workflow: Workflow, name: str, version: int, user, reason: str = "") -> WorkflowTag:
+    """Point the workflow's tag at a version (creating the tag)."""
     try:
         target = workflow.versions.get(version=version)
     except WorkflowVersion.DoesNotExist:
         raise DomainError(f"this workflow has no version {version}", field="version") from None
-    tag = WorkflowTag.objects.select_for_update().filter(workflow=workflow, name=name).first()
-    if tag is None:
-        tag = WorkflowTag(workflow=workflow, name=name)
-    elif tag.version_id == target.pk:
-        return tag
-    tag.version, tag.moved_by, tag.reason = target, user, reason
-    tag._history_user = user
-    tag._change_reason = reason or f"{name} → version {version}"
-    tag.save()
-    return tag
+    return move_tag(tags=WorkflowTag.objects, owner={"workflow": workflow}, name=name, target=target, user=user,
+                    reason=reason)  # fmt: skip
 
 
 def tag_delete(*, tag: WorkflowTag, user) -> None:

@@ -2,7 +2,7 @@ import { useCallback, useEffect, useState } from 'react';
 import { errorMessage } from '../api/client';
 import { type Comparison, type GraphDiff, type Page, type VersionInfo, type Workflow, api } from '../api/sluice';
 import { ComparisonTable } from '../ui/ComparisonTable';
-import { Dialog } from '../ui/Dialog';
+import { RollbackDialog } from '../ui/RollbackDialog';
 import { ErrorNotice, Pager, formatTime } from '../ui/format';
 
 interface HistoryPanelProps {
@@ -25,7 +25,6 @@ export function HistoryPanel({ workflow, diff, onDiff, onRolledBack, dirty }: Hi
   const [versions, setVersions] = useState<Page<VersionInfo> | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [rollingBack, setRollingBack] = useState<number | null>(null);
-  const [reason, setReason] = useState('');
   const [tagName, setTagName] = useState('production');
   const [tagVersion, setTagVersion] = useState<number>(workflow.revision);
   const [compareRuns, setCompareRuns] = useState('');
@@ -69,12 +68,10 @@ export function HistoryPanel({ workflow, diff, onDiff, onRolledBack, dirty }: Hi
     }
   }
 
-  async function rollback() {
-    if (rollingBack === null) return;
+  async function rollback(version: number, reason: string) {
     try {
-      const updated = await api.rollback(workflow.id, rollingBack, reason);
+      const updated = await api.rollback(workflow.id, version, reason);
       setRollingBack(null);
-      setReason('');
       onDiff(null);
       onRolledBack(updated);
     } catch (err) {
@@ -221,30 +218,12 @@ export function HistoryPanel({ workflow, diff, onDiff, onRolledBack, dirty }: Hi
         </button>
       </form>
       {comparison && <ComparisonTable comparison={comparison} candidateLabel={`On version ${compareVersion}`} />}
-      <Dialog
-        open={rollingBack !== null}
-        title={`Roll back to version ${rollingBack ?? ''}?`}
+      <RollbackDialog
+        version={rollingBack}
+        explanation={`A new version ${workflow.revision + 1} equal to version ${rollingBack} is saved; versions after it stay in the history.${dirty ? ' Your unsaved changes on the canvas are dropped.' : ''}`}
         onClose={() => setRollingBack(null)}
-        footer={
-          <>
-            <button type="button" className="button button--secondary" onClick={() => setRollingBack(null)}>
-              Cancel
-            </button>
-            <button type="button" className="button button--primary" onClick={() => void rollback()}>
-              Roll back
-            </button>
-          </>
-        }
-      >
-        <p>
-          A new version {workflow.revision + 1} equal to version {rollingBack} is saved; versions after it stay in the
-          history.{dirty ? ' Your unsaved changes on the canvas are dropped.' : ''}
-        </p>
-        <label className="field">
-          <span className="field__label">Reason</span>
-          <input className="field__input" value={reason} onChange={(e) => setReason(e.target.value)} placeholder="Why roll back?" />
-        </label>
-      </Dialog>
+        onConfirm={rollback}
+      />
     </section>
   );
 }

@@ -5,6 +5,7 @@ import { type Comparison, type Page, type Prompt, type PromptDiff, type PromptVe
 import { fromText, toText } from '../editor/SchemaForm';
 import { Dialog } from '../ui/Dialog';
 import { ComparisonTable } from '../ui/ComparisonTable';
+import { RollbackDialog } from '../ui/RollbackDialog';
 import { ErrorNotice, JsonBlock, formatTime } from '../ui/format';
 import { templateParts } from './highlight';
 import './prompts.css';
@@ -146,7 +147,6 @@ export function PromptPage() {
   const [sample, setSample] = useState('{}');
   const [preview, setPreview] = useState<{ system: string; text: string; version: number } | null>(null);
   const [rollingBack, setRollingBack] = useState<number | null>(null);
-  const [reason, setReason] = useState('');
   const [tag, setTag] = useState({ name: 'production', version: 1 });
   const [compareForm, setCompareForm] = useState({ runs: '', version: 1 });
   const [comparison, setComparison] = useState<Comparison | null>(null);
@@ -380,40 +380,20 @@ export function PromptPage() {
         </form>
         {comparison && <ComparisonTable comparison={comparison} candidateLabel={`With version ${compareForm.version}`} />}
       </section>
-      <Dialog
-        open={rollingBack !== null}
-        title={`Roll back to version ${rollingBack ?? ''}?`}
+      <RollbackDialog
+        version={rollingBack}
+        explanation={`A new version equal to version ${rollingBack} is saved; later versions stay in the history.`}
         onClose={() => setRollingBack(null)}
-        footer={
-          <>
-            <button type="button" className="button button--secondary" onClick={() => setRollingBack(null)}>
-              Cancel
-            </button>
-            <button
-              type="button"
-              className="button button--primary"
-              onClick={() =>
-                void run(async () => {
-                  if (rollingBack === null) return;
-                  const updated = await api.promptRollback(prompt.name, rollingBack, reason);
-                  setRollingBack(null);
-                  adopt(updated);
-                  loadVersions();
-                  setNotice(`Rolled back: now version ${updated.revision}`);
-                })
-              }
-            >
-              Roll back
-            </button>
-          </>
+        onConfirm={(version, reason) =>
+          run(async () => {
+            const updated = await api.promptRollback(prompt.name, version, reason);
+            setRollingBack(null);
+            adopt(updated);
+            loadVersions();
+            setNotice(`Rolled back: now version ${updated.revision}`);
+          })
         }
-      >
-        <p>A new version equal to version {rollingBack} is saved; later versions stay in the history.</p>
-        <label className="field">
-          <span className="field__label">Reason</span>
-          <input className="field__input" value={reason} onChange={(e) => setReason(e.target.value)} />
-        </label>
-      </Dialog>
+      />
     </main>
   );
 }
