@@ -7,8 +7,6 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
-from apps.accounts import services
-
 KEYWORD = "Token"
 
 
@@ -29,6 +27,8 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
         key = key_from_header(header)
         if key is None:
             raise exceptions.AuthenticationFailed(_("Invalid token header: use 'Token <key>'."))
+        from apps.accounts import services  # not at import: DRF's settings load this module early
+
         token = services.token_authenticate(key=key)
         if token is None:
             raise exceptions.AuthenticationFailed(_("Invalid, expired or revoked token."))
@@ -66,6 +66,8 @@ class TokenAuthMiddleware:
         raw = headers.get(b"authorization")
         if raw:
             key = key_from_header(raw.decode("latin-1"))
+            from apps.accounts import services
+
             token = await database_sync_to_async(services.token_authenticate)(key=key or "")
             if token is not None:
                 scope = dict(scope, user=token.user)

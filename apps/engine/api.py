@@ -59,12 +59,19 @@ class RunOutput(RunListOutput):
     steps = StepOutput(many=True, read_only=True)
     prompts = serializers.SerializerMethodField(help_text="The exact prompt versions the run rendered.")
     graph = serializers.JSONField(source="workflow_version.graph", read_only=True, help_text="The pinned graph.")
+    permissions = serializers.SerializerMethodField(help_text="view; run (re-run) and cancel when allowed.")
 
     class Meta(RunListOutput.Meta):
-        fields = [*RunListOutput.Meta.fields, "steps", "graph", "prompts"]
+        fields = [*RunListOutput.Meta.fields, "steps", "graph", "prompts", "permissions"]
 
     def get_prompts(self, run) -> list[dict]:
         return services.prompts_used(run)
+
+    def get_permissions(self, run) -> list[str]:
+        from apps.accounts.permissions import run_actions
+
+        request = self.context.get("request")
+        return run_actions(request.user, run) if request is not None else []
 
 
 def _datetime_param(params, name: str):
@@ -149,13 +156,28 @@ class RunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
             raise PermissionDenied("you may see this run but not run its workflow")
         again = services.run_rerun(run=run, user=request.user)
         detail = selectors.run_detail(user=request.user, run_id=again.pk)
-        return Response(RunOutput(detail).data, status=http.HTTP_201_CREATED)
+        return Response(self.get_serializer(detail).data, status=http.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses=RunOutput)
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
-        run = services.run_cancel(run=self.get_object())
-        return Response(RunOutput(selectors.run_detail(user=request.user, run_id=run.pk)).data)
+        from apps.accounts.permissions import require
+
+        run = self.get_object()
+        require(request.user, run, "cancel")
+        run = services.run_cancel(run=run, user=request.user)
+        return Response(self.get_serializer(selectors.run_detail(user=request.user, run_id=run.pk)).data)
+
+    @extend_schema(request=None, responses={200: dict})
+    @action(detail=True, methods=["get"])
+    def evidence(self, request, pk=None):
+        """Everything an auditor keeps about one run, as one JSON document (see README, "Evidence")."""
+        from apps.audit.evidence import run_evidence
+
+        document = run_evidence(run=self.get_object(), user=request.user)
+        return Response(document, headers={
+            "Content-Disposition": f'attachment; filename="run-{pk}-evidence.json"',
+        })  # fmt: skip
 
 
 class BatchOutput(serializers.ModelSerializer):
@@ -237,8 +259,11 @@ class BatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     @extend_schema(request=None, responses=BatchOutput)
     @action(detail=True, methods=["post"])
     def retry(self, request, pk=None):
-        """Run the failed items again (the others are left as they are)."""
+        """Run the failed items again (the others are left as they are); needs the right to run."""
+        from apps.accounts.permissions import require
+
         batch = self.get_object()
+        require(request.user, batch, "run")
         batches.batch_retry_failed(batch=batch)
         batch.refresh_from_db()
         return Response(BatchOutput(batch).data)
@@ -246,7 +271,11 @@ class BatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     @extend_schema(request=None, responses=BatchOutput)
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
-        batch = batches.batch_cancel(batch=self.get_object())
+        from apps.accounts.permissions import require
+
+        batch = self.get_object()
+        require(request.user, batch, "cancel")
+        batch = batches.batch_cancel(batch=batch, user=request.user)
         return Response(BatchOutput(batch).data)
 
 

@@ -129,6 +129,13 @@ def batch_start(*, workflow_version, items: list[Any], user, concurrency: int = 
                 for offset, item in enumerate(items[start : start + CREATE_CHUNK])
             ]
         )
+    from apps.audit.services import audit_record
+
+    # One entry for the batch: its runs are its items, each on record as a run of the batch.
+    audit_record(action="batch.start", user=user, object_type="batch", object_id=str(batch.pk),
+                 object_repr=f"{workflow_version.name} v{workflow_version.version}",
+                 summary={"workflow": workflow_version.workflow_id, "version": workflow_version.version,
+                          "items": len(items), "source": batch.source})  # fmt: skip
     transaction.on_commit(lambda: kick(str(batch.pk), pumps=2))
     return batch
 
@@ -228,8 +235,10 @@ def batch_retry_failed(*, batch: Batch) -> int:
     return len(failed)
 
 
-def batch_cancel(*, batch: Batch) -> Batch:
-    """Stop handing out runs and cancel those not finished."""
+def batch_cancel(*, batch: Batch, user=None) -> Batch:
+    """Stop handing out runs and cancel those not finished. Audited."""
+    from apps.audit.services import audit_record
+
     with transaction.atomic():
         locked = Batch.objects.select_for_update().get(pk=batch.pk)
         if locked.status in (BatchStatus.FINISHED, BatchStatus.CANCELLED):
@@ -237,6 +246,8 @@ def batch_cancel(*, batch: Batch) -> Batch:
         now = timezone.now()
         locked.status, locked.finished_at = BatchStatus.CANCELLED, now
         locked.save(update_fields=["status", "finished_at"])
+        audit_record(action="batch.cancel", user=user, object_type="batch", object_id=str(locked.pk),
+                     summary={"workflow": locked.workflow_id})  # fmt: skip
         pending = Run.objects.filter(batch=locked).filter(~Q(status__in=TERMINAL_RUN_STATUSES))
         for run in pending.filter(dispatched_at__isnull=False):
             runner.cancel(run)

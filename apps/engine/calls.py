@@ -54,10 +54,12 @@ def start_children(step: Step, node, run: Run) -> None:
         return
     try:
         inputs = _children_inputs(step, node, run)
-        owner = run.workflow.created_by
-        called = restrict(Workflow.objects.all(), owner, "run").filter(pk=node.params["workflow"]).first()
+        # The publisher of the running version must (still) be allowed to run the called workflow.
+        publisher = run.workflow_version.author
+        called = restrict(Workflow.objects.all(), publisher, "run").filter(pk=node.params["workflow"]).first()
         if called is None:
-            raise DomainError(f"params.workflow: no workflow {node.params['workflow']} that this workflow may run")
+            raise DomainError(f"params.workflow: no workflow {node.params['workflow']} that this workflow's "
+                              "publisher may run")  # fmt: skip
         version = version_get(workflow=called, version=node.params.get("version"))
         check_runnable(version)
         trigger_node = _trigger_node(version.graph, "manual")

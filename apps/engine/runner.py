@@ -143,6 +143,7 @@ def call_node(
             logger=logging.getLogger(f"sluice.run.{node.type}"),
             idempotency_key=f"{run.id}:{node.id}",
             pins=run.pins or {},
+            publisher_id=run.workflow_version.author_id,
         )
         with time_limit(timeout):
             result = node_type.run(context, inputs)

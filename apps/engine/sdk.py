@@ -35,6 +35,16 @@ class NodeError(Exception):
         self.details = details or {}
 
 
+@dataclass(frozen=True)
+class Reference:
+    """Something a node's params name that has rights of its own: ``kind`` is "credential"
+    (used), "prompt" (read) or "workflow" (run); ``value`` an id or a name."""
+
+    kind: str
+    field: str
+    value: Any
+
+
 @dataclass
 class Context:
     """What a node's ``run`` gets besides its inputs."""
@@ -49,6 +59,9 @@ class Context:
     services: dict[str, Any] = field(default_factory=dict)
     # Versions a re-run must use again: {"prompts": {"claims-triage@production": 3}}.
     pins: dict[str, Any] = field(default_factory=dict)
+    # Who published the version that runs (its author): credentials, prompts and workflows the
+    # run uses must be ones this user may use, whoever started the run.
+    publisher_id: int | None = None
 
     @property
     def input(self) -> Any:
@@ -95,6 +108,11 @@ class NodeType:
 
     def check_params(self, params: dict[str, Any]) -> list[tuple[str, str]]:
         """Checks beyond the JSON Schema, as (field, message) pairs."""
+        return []
+
+    def references(self, params: dict[str, Any]) -> list[Reference]:
+        """What the params name that the publisher must have rights on (checked at save and
+        again at run time). Templated values can only be checked at run time."""
         return []
 
     def run(self, context: Context, inputs: dict[str, Any]) -> NodeResult | Any:

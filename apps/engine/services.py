@@ -82,7 +82,20 @@ def run_start_inline(
         workflow_version=workflow_version, input=input, user=user, trigger=trigger, trigger_node=trigger_node,
         run_id=run_id,
     )  # fmt: skip
-    return runner.advance_new(run)
+    with transaction.atomic():
+        runner.advance_new(run)
+        _audit_start(run, user)
+    return run
+
+
+def _audit_start(run: Run, user) -> None:
+    from apps.audit.services import audit_record
+
+    audit_record(
+        action="run.start", user=user, object_type="run", object_id=str(run.pk),
+        object_repr=f"{run.workflow_version.name} v{run.version}",
+        summary={"workflow": run.workflow_id, "version": run.version, "trigger": run.trigger, "tag": run.tag},
+    )  # fmt: skip
 
 
 @transaction.atomic
@@ -105,6 +118,7 @@ def run_start(
         run_id=run_id, tag=tag, pins=pins,
     )  # fmt: skip
     run.save(force_insert=True)
+    _audit_start(run, user)
     transaction.on_commit(lambda: advance_run.delay(run_id=str(run.pk)))
     return run
 
@@ -129,11 +143,15 @@ def run_rerun(*, run: Run, user) -> Run:
     )  # fmt: skip
 
 
-def run_cancel(*, run: Run) -> Run:
-    """Cancel a run; refused with 409 when it has already finished."""
+@transaction.atomic
+def run_cancel(*, run: Run, user=None) -> Run:
+    """Cancel a run; refused with 409 when it has already finished. Audited."""
+    from apps.audit.services import audit_record
     from apps.engine import runner
 
     if not runner.cancel(run):
         raise Conflict(f"the run has already finished ({run.status})")
+    audit_record(action="run.cancel", user=user, object_type="run", object_id=str(run.pk),
+                 object_repr=f"{run.workflow.name} v{run.version}", summary={"workflow": run.workflow_id})  # fmt: skip
     run.refresh_from_db()
     return run

@@ -7,6 +7,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from apps.accounts.api import ObjectRightsMixin, PermissionsField, ShareMixin
 from apps.core.api import DomainError
 from apps.prompts import selectors, services
 from apps.prompts.models import Prompt, PromptVersion
@@ -15,11 +16,12 @@ from apps.workflows.api import RollbackInput, TagHistoryOutput, TagMoveInput, Ta
 
 class PromptOutput(serializers.ModelSerializer):
     created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    permissions = PermissionsField()
 
     class Meta:
         model = Prompt
         fields = ["name", "description", "template", "system", "variables", "defaults", "revision", "created_by",
-                  "created_at", "updated_at"]  # fmt: skip
+                  "created_at", "updated_at", "permissions"]  # fmt: skip
 
 
 class PromptCreateInput(serializers.Serializer):
@@ -62,27 +64,30 @@ class PreviewInput(serializers.Serializer):
     tag = serializers.CharField(required=False, max_length=50)
 
 
-class PromptViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class PromptViewSet(ObjectRightsMixin, ShareMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                    mixins.DestroyModelMixin, viewsets.GenericViewSet):  # fmt: skip
     """Prompts the user may see, by their unique name; every save names its base revision."""
 
     serializer_class = PromptOutput
     lookup_field = "name"
     lookup_value_regex = r"[a-z0-9][a-z0-9._-]{0,99}"
+    rights = {"partial_update": "change", "rollback": "rollback", "tag_move": "publish", "destroy": "delete"}
+
+    def output(self, prompt) -> dict:
+        return PromptOutput(prompt, context=self.get_serializer_context()).data
 
     def get_queryset(self):
-        action_name = {"partial_update": "change", "rollback": "rollback", "tag_move": "publish"}.get(
-            self.action, "view"
-        )
-        return selectors.prompts_for(
-            user=self.request.user, action=action_name, search=self.request.query_params.get("search", "")
-        )
+        return selectors.prompts_for(user=self.request.user, search=self.request.query_params.get("search", ""))
+
+    def perform_destroy(self, instance):
+        services.prompt_delete(prompt=instance, user=self.request.user)
 
     @extend_schema(request=PromptCreateInput, responses={201: PromptOutput})
     def create(self, request):
         data = PromptCreateInput(data=request.data)
         data.is_valid(raise_exception=True)
         prompt = services.prompt_create(user=request.user, **data.validated_data)
-        return Response(PromptOutput(prompt).data, status=status.HTTP_201_CREATED)
+        return Response(self.output(prompt), status=status.HTTP_201_CREATED)
 
     @extend_schema(request=PromptUpdateInput, responses=PromptOutput)
     def partial_update(self, request, name=None):
@@ -93,7 +98,7 @@ class PromptViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         revision = base_revision(request, values)
         values.pop("revision", None)
         prompt = services.prompt_save(prompt=prompt, base_revision=revision, user=request.user, **values)
-        return Response(PromptOutput(prompt).data, headers={"ETag": f'"{prompt.revision}"'})
+        return Response(self.output(prompt), headers={"ETag": f'"{prompt.revision}"'})
 
     @extend_schema(responses=PromptVersionOutput(many=True))
     @action(detail=True, methods=["get"])
@@ -116,7 +121,7 @@ class PromptViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         prompt = services.prompt_rollback(
             prompt=self.get_object(), version=int(number), user=request.user, reason=data.validated_data["reason"]
         )
-        return Response(PromptOutput(prompt).data, status=status.HTTP_201_CREATED)
+        return Response(self.output(prompt), status=status.HTTP_201_CREATED)
 
     @extend_schema(
         parameters=[OpenApiParameter("from", int, required=True), OpenApiParameter("to", int, required=True)],

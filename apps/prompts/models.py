@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from simple_history.models import HistoricalRecords
 
 from apps.workflows.models import TAG_NAME
@@ -31,9 +32,26 @@ class Prompt(models.Model):
 
     class Meta:
         ordering = ["name"]
+        permissions = [
+            ("publish_prompt", "Can move the tags of prompt"),
+            ("rollback_prompt", "Can roll prompt back"),
+            ("share_prompt", "Can share prompt"),
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+
+class PromptUserPermission(UserObjectPermissionBase):
+    """A right on one prompt granted to one user."""
+
+    content_object = models.ForeignKey(Prompt, on_delete=models.CASCADE)
+
+
+class PromptGroupPermission(GroupObjectPermissionBase):
+    """A right on one prompt granted to a team."""
+
+    content_object = models.ForeignKey(Prompt, on_delete=models.CASCADE)
 
 
 class PromptVersion(models.Model):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from apps.core.api import DomainError
-from apps.engine.sdk import Context, NodeError, NodeResult, NodeType
+from apps.engine.sdk import Context, NodeError, NodeResult, NodeType, Reference
 
 _REFERENCE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,99}(@[a-z0-9][a-z0-9._-]{0,49})?$")
 
@@ -35,11 +35,18 @@ class PromptRenderNode(NodeType):
             return [("prompt", "use name@tag, name@latest or name@7")]
         return []
 
+    def references(self, params: dict) -> list[Reference]:
+        prompt = params.get("prompt")
+        if not isinstance(prompt, str) or "{{" in prompt:
+            return []
+        return [Reference("prompt", "prompt", prompt.split("@", 1)[0])]
+
     def run(self, context: Context, inputs: dict) -> NodeResult:
         from apps.prompts import services
 
         reference = str(context.params["prompt"])
         try:
+            services.check_usable(reference, user_id=context.publisher_id)
             version = services.resolve(reference, pins=context.pins.get("prompts"))
             rendered = services.render(version, context.params.get("variables") or {})
         except DomainError as exc:

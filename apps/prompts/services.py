@@ -9,6 +9,8 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from apps.accounts.services import grant_all
+from apps.audit.services import audit_record
 from apps.core.api import Conflict, DomainError
 from apps.engine.core import templating
 from apps.engine.core.diff import value_changes
@@ -109,6 +111,8 @@ def prompt_create(
     prompt._change_reason = "created"
     prompt.save()
     _snapshot(prompt, user=user, reason="created")
+    grant_all(obj=prompt, user=user)
+    audit_record(action="prompt.create", user=user, obj=prompt, summary={"revision": 1})
     return prompt
 
 
@@ -123,19 +127,30 @@ def prompt_save(*, prompt: Prompt, base_revision: int, user, reason: str = "", *
             field="revision",
             extra={"current_revision": locked.revision},
         )
+    changed = []
     for field in ("template", "system", "variables", "defaults", "description"):
         if changes.get(field) is not None:
+            changed += [field] if changes[field] != getattr(locked, field) else []
             setattr(locked, field, changes[field])
     _check(template=locked.template, system=locked.system, variables=locked.variables, defaults=locked.defaults)
-    return _new_revision(locked, user=user, reason=reason or "saved")
+    return _new_revision(locked, user=user, reason=reason or "saved", action="prompt.update", changed=changed)
 
 
-def _new_revision(locked: Prompt, *, user, reason: str) -> Prompt:
+def _new_revision(locked: Prompt, *, user, reason: str, action: str, changed: list[str] | None = None) -> Prompt:
     locked.revision += 1
     locked._change_reason = reason
     locked.save()
     _snapshot(locked, user=user, reason=reason)
+    audit_record(action=action, user=user, obj=locked,
+                 summary={"revision": locked.revision, "reason": reason, "changed": changed or []})  # fmt: skip
     return locked
+
+
+@transaction.atomic
+def prompt_delete(*, prompt: Prompt, user) -> None:
+    """Delete a prompt with its versions and tags (runs keep what they rendered). Audited."""
+    audit_record(action="prompt.delete", user=user, obj=prompt, summary={"revision": prompt.revision})
+    prompt.delete()
 
 
 @transaction.atomic
@@ -146,8 +161,9 @@ def prompt_rollback(*, prompt: Prompt, version: int, user, reason: str = "") -> 
     for field in ("template", "system", "variables", "defaults"):
         setattr(locked, field, getattr(target, field))
     return _new_revision(
-        locked, user=user, reason=f"rolled back to version {version}" + (f": {reason}" if reason else "")
-    )
+        locked, user=user, reason=f"rolled back to version {version}" + (f": {reason}" if reason else ""),
+        action="prompt.rollback", changed=["template", "system", "variables", "defaults"],
+    )  # fmt: skip
 
 
 def version_of(prompt: Prompt, version: int) -> PromptVersion:
@@ -160,9 +176,26 @@ def version_of(prompt: Prompt, version: int) -> PromptVersion:
 
 @transaction.atomic
 def prompt_tag_move(*, prompt: Prompt, name: str, version: int, user, reason: str = "") -> PromptTag:
-    """Point the prompt's tag at a version (creating the tag)."""
-    return move_tag(tags=PromptTag.objects, owner={"prompt": prompt}, name=name, target=version_of(prompt, version),
-                    user=user, reason=reason)  # fmt: skip
+    """Point the prompt's tag at a version (creating the tag). Audited."""
+    before = PromptTag.objects.filter(prompt=prompt, name=name).values_list("version__version", flat=True).first()
+    tag = move_tag(tags=PromptTag.objects, owner={"prompt": prompt}, name=name, target=version_of(prompt, version),
+                   user=user, reason=reason)  # fmt: skip
+    if before != version:
+        audit_record(action="prompt.tag_move", user=user, obj=prompt,
+                     summary={"tag": name, "from": before, "to": version, "reason": reason})  # fmt: skip
+    return tag
+
+
+def check_usable(reference: str, *, user_id: int | None) -> None:
+    """Raise DomainError unless the user (a workflow's publisher) may read the prompt."""
+    from django.contrib.auth import get_user_model
+
+    from apps.accounts.permissions import restrict
+
+    name = (reference or "").split("@", 1)[0]
+    user = get_user_model().objects.filter(pk=user_id, is_active=True).first() if user_id else None
+    if not restrict(Prompt.objects.filter(name=name), user, "view").exists():
+        raise DomainError(f"no prompt named {name!r} that this workflow's publisher may use", field="prompt")
 
 
 def resolve(reference: str, *, pins: dict[str, int] | None = None) -> PromptVersion:

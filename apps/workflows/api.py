@@ -11,6 +11,7 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
+from apps.accounts.api import ObjectRightsMixin, PermissionsField, ShareMixin
 from apps.core.api import DomainError
 from apps.engine import batches
 from apps.engine import selectors as engine_selectors
@@ -25,11 +26,12 @@ class WorkflowOutput(serializers.ModelSerializer):
     created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     last_run_status = serializers.SerializerMethodField()
     last_run_at = serializers.SerializerMethodField()
+    permissions = PermissionsField()
 
     class Meta:
         model = Workflow
         fields = ["id", "name", "description", "graph", "revision", "created_by", "created_at", "updated_at",
-                  "last_run_status", "last_run_at"]  # fmt: skip
+                  "last_run_status", "last_run_at", "permissions"]  # fmt: skip
 
     def get_last_run_status(self, workflow) -> str | None:
         return getattr(workflow, "last_run_status", None)
@@ -182,17 +184,22 @@ def base_revision(request, data: dict) -> int:
 
 
 class WorkflowViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet
+    ObjectRightsMixin, ShareMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
 ):
-    """Workflows the user may see; every save names its base revision."""
+    """Workflows the user may see (404 otherwise); acting on one needs that right (403 otherwise).
+    Every save names its base revision."""
 
     serializer_class = WorkflowOutput
+    rights = {
+        "partial_update": "change", "destroy": "delete", "runs": "run", "batches": "run", "webhook_secret": "change",
+        "rollback": "rollback", "tag_move": "publish", "compare": "run",
+    }  # fmt: skip
+
+    def output(self, workflow) -> dict:
+        return WorkflowOutput(workflow, context=self.get_serializer_context()).data
 
     def get_queryset(self):
-        action_name = {
-            "partial_update": "change", "destroy": "delete", "runs": "run", "batches": "run",
-            "webhook_secret": "change", "rollback": "rollback", "tag_move": "publish", "compare": "run",
-        }.get(self.action, "view")  # fmt: skip
         params = self.request.query_params if self.action == "list" else {}
         ordering = params.get("ordering") or "-updated_at"
         if ordering not in selectors.WORKFLOW_ORDERINGS:
@@ -201,7 +208,7 @@ class WorkflowViewSet(
         if last_run_status and last_run_status not in [*RunStatus.values, "never"]:
             raise DomainError(f"one of {', '.join([*RunStatus.values, 'never'])}", field="last_run_status")
         return selectors.workflows_for(
-            user=self.request.user, action=action_name, search=params.get("search", ""), ordering=ordering,
+            user=self.request.user, search=params.get("search", ""), ordering=ordering,
             last_run_status=last_run_status, created_by=params.get("created_by", ""),
         )  # fmt: skip
 
@@ -228,7 +235,7 @@ class WorkflowViewSet(
         data = DuplicateInput(data=request.data)
         data.is_valid(raise_exception=True)
         copy = services.workflow_duplicate(workflow=self.get_object(), user=request.user, **data.validated_data)
-        return Response(WorkflowOutput(copy).data, status=status.HTTP_201_CREATED)
+        return Response(self.output(copy), status=status.HTTP_201_CREATED)
 
     @extend_schema(request=ValidateInput, responses=ValidationOutput)
     @action(detail=False, methods=["post"])
@@ -243,7 +250,7 @@ class WorkflowViewSet(
         data = WorkflowCreateInput(data=request.data)
         data.is_valid(raise_exception=True)
         workflow = services.workflow_create(user=request.user, **data.validated_data)
-        return Response(WorkflowOutput(workflow).data, status=status.HTTP_201_CREATED)
+        return Response(self.output(workflow), status=status.HTTP_201_CREATED)
 
     @extend_schema(request=WorkflowUpdateInput, responses=WorkflowOutput)
     def partial_update(self, request, pk=None):
@@ -254,14 +261,14 @@ class WorkflowViewSet(
         revision = base_revision(request, values)
         values.pop("revision", None)
         workflow = services.workflow_save(workflow=workflow, base_revision=revision, user=request.user, **values)
-        return Response(WorkflowOutput(workflow).data, headers={"ETag": f'"{workflow.revision}"'})
+        return Response(self.output(workflow), headers={"ETag": f'"{workflow.revision}"'})
 
     def retrieve(self, request, *args, **kwargs):
         workflow = self.get_object()
-        return Response(WorkflowOutput(workflow).data, headers={"ETag": f'"{workflow.revision}"'})
+        return Response(self.output(workflow), headers={"ETag": f'"{workflow.revision}"'})
 
     def perform_destroy(self, instance):
-        services.workflow_delete(workflow=instance)
+        services.workflow_delete(workflow=instance, user=self.request.user)
 
     @extend_schema(request=RunStartInput, responses={201: RunOutput})
     @action(detail=True, methods=["post"])
@@ -284,7 +291,7 @@ class WorkflowViewSet(
             workflow_version=version, input=data.validated_data["input"], user=request.user, tag=tag
         )
         run = engine_selectors.run_detail(user=request.user, run_id=run.pk)
-        return Response(RunOutput(run).data, status=status.HTTP_201_CREATED)
+        return Response(RunOutput(run, context=self.get_serializer_context()).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=BatchStartInput, responses={201: BatchOutput})
     @action(detail=True, methods=["post"], parser_classes=[JSONParser, MultiPartParser, FormParser])
@@ -333,7 +340,7 @@ class WorkflowViewSet(
             raise Http404
         data = WebhookSecretInput(data=request.data)
         data.is_valid(raise_exception=True)
-        hook = services.webhook_set_secret(webhook=hook, secret=data.validated_data["secret"])
+        hook = services.webhook_set_secret(webhook=hook, secret=data.validated_data["secret"], user=request.user)
         return Response(WebhookOutput(hook).data)
 
     @extend_schema(responses=VersionOutput(many=True))
@@ -364,7 +371,7 @@ class WorkflowViewSet(
         workflow = services.version_rollback(
             workflow=self.get_object(), version=int(number), user=request.user, reason=data.validated_data["reason"]
         )
-        return Response(WorkflowOutput(workflow).data, status=status.HTTP_201_CREATED)
+        return Response(self.output(workflow), status=status.HTTP_201_CREATED)
 
     @extend_schema(
         parameters=[OpenApiParameter("from", int, required=True), OpenApiParameter("to", int, required=True)],
@@ -483,10 +490,4 @@ class WorkflowViewSet(
             except (UnicodeDecodeError, ValueError) as exc:
                 raise DomainError(f"not a JSON file: {exc}", field="file") from None
         workflow = services.workflow_import(data=data, user=request.user)
-        return Response(WorkflowOutput(workflow).data, status=status.HTTP_201_CREATED)
-
-    def get_object(self):
-        try:
-            return super().get_object()
-        except (Http404, ValueError):
-            raise Http404 from None
+        return Response(self.output(workflow), status=status.HTTP_201_CREATED)

@@ -102,7 +102,8 @@ def receive(request: HttpRequest, token: str) -> Answer:
     hook = selectors.webhook_by_token(token=token)
     if hook is None:
         return Answer(_json({"detail": "no such webhook"}, 404))
-    if hook.secret and not _signature_ok(hook.secret, request.body, request.headers.get(SIGNATURE_HEADER, "")):
+    if hook.secret and not _signature_ok(services.webhook_secret(hook), request.body,
+                                         request.headers.get(SIGNATURE_HEADER, "")):  # fmt: skip
         detail = f"missing or wrong {SIGNATURE_HEADER} (sha256=<HMAC-SHA256 of the body>)"
         return Answer(_json({"detail": detail}, 401))
     try:

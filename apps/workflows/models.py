@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from simple_history.models import HistoricalRecords
 
 TAG_NAME = RegexValidator(r"^[a-z0-9][a-z0-9._-]{0,49}$", "lower-case letters, digits, '.', '_' and '-' (50 at most)")
@@ -28,9 +29,28 @@ class Workflow(models.Model):
     class Meta:
         ordering = ["-updated_at", "-id"]
         indexes = [models.Index(fields=["name"])]
+        # Beside Django's view, change and delete (see apps.accounts.permissions).
+        permissions = [
+            ("run_workflow", "Can run workflow"),
+            ("publish_workflow", "Can move the tags of workflow"),
+            ("rollback_workflow", "Can roll workflow back"),
+            ("share_workflow", "Can share workflow"),
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+
+class WorkflowUserPermission(UserObjectPermissionBase):
+    """A right on one workflow granted to one user (guardian, with a real foreign key)."""
+
+    content_object = models.ForeignKey(Workflow, on_delete=models.CASCADE)
+
+
+class WorkflowGroupPermission(GroupObjectPermissionBase):
+    """A right on one workflow granted to a team."""
+
+    content_object = models.ForeignKey(Workflow, on_delete=models.CASCADE)
 
 
 class WorkflowVersion(models.Model):
@@ -78,8 +98,9 @@ class Webhook(models.Model):
     workflow = models.ForeignKey(Workflow, on_delete=models.CASCADE, related_name="webhooks")
     node_id = models.CharField(max_length=100)
     token = models.CharField(max_length=64, unique=True)
-    # Shared secret for the optional HMAC-SHA256 signature. Write-only through the API.
-    secret = models.CharField(max_length=200, blank=True)
+    # Shared secret for the optional HMAC-SHA256 signature, encrypted with the vault's keys
+    # (a Fernet token). Write-only through the API.
+    secret = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -7,6 +7,8 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from apps.accounts.services import grant_all
+from apps.audit.services import audit_record
 from apps.core.api import Conflict, DomainError
 from apps.engine.core.validation import validate
 from apps.engine.registry import get_registry
@@ -33,6 +35,47 @@ def graph_check(graph: Any) -> None:
             field="graph",
             extra={"errors": [problem.as_dict() for problem in problems]},
         )
+
+
+def _reference_targets():
+    """What each kind of reference points at, and the right its publisher needs on it."""
+    from apps.prompts.models import Prompt
+    from apps.vault.models import Credential
+
+    def by_id_or_name(value):
+        return {"pk": int(value)} if str(value).isdigit() else {"name": str(value)}
+
+    return {
+        "credential": (Credential, "use", by_id_or_name),
+        "prompt": (Prompt, "view", lambda value: {"name": str(value)}),
+        "workflow": (Workflow, "run", lambda value: {"pk": int(value)}),
+    }
+
+
+def references_check(graph: Any, *, user) -> None:
+    """Refuse a graph that names credentials, prompts or workflows the user may not use:
+    whoever saves a version is its publisher, and its runs use things with their rights."""
+    from apps.accounts.permissions import restrict
+    from apps.engine.core.graph import Graph
+
+    registry = get_registry()
+    targets = _reference_targets()
+    problems = []
+    for node in Graph.from_dict(graph).nodes:
+        if node.type not in registry:
+            continue
+        for ref in registry.get(node.type).references(node.params):
+            model, action, lookup = targets[ref.kind]
+            try:
+                found = restrict(model._default_manager.all(), user, action).filter(**lookup(ref.value)).exists()
+            except (TypeError, ValueError):
+                found = False
+            if not found:
+                problems.append({"node": node.id, "field": f"params.{ref.field}", "code": "not_allowed",
+                                 "message": f"no {ref.kind} {ref.value!r} that you may {action}"})  # fmt: skip
+    if problems:
+        raise InvalidGraph(f"the graph uses what you may not: {problems[0]['message']}", field="graph",
+                           extra={"errors": problems})  # fmt: skip
 
 
 def node_params(graph: dict, node_id: str) -> dict:
@@ -108,11 +151,24 @@ def schedules_fire_due() -> int:
     return fired
 
 
-def webhook_set_secret(*, webhook: Webhook, secret: str) -> Webhook:
-    """Require an HMAC-SHA256 signature made with this secret (an empty secret turns it off)."""
-    webhook.secret = secret
+@transaction.atomic
+def webhook_set_secret(*, webhook: Webhook, secret: str, user=None) -> Webhook:
+    """Require an HMAC-SHA256 signature made with this secret (an empty secret turns it off).
+    The secret is kept encrypted by the vault's keys. Audited."""
+    from apps.vault import crypto
+
+    webhook.secret = crypto.encrypt(secret) if secret else ""
     webhook.save(update_fields=["secret"])
+    audit_record(action="workflow.webhook_secret", user=user, obj=webhook.workflow,
+                 summary={"node": webhook.node_id, "signed": bool(secret)})  # fmt: skip
     return webhook
+
+
+def webhook_secret(webhook: Webhook) -> str:
+    """The webhook's signing secret, decrypted."""
+    from apps.vault import crypto
+
+    return crypto.decrypt(webhook.secret) if webhook.secret else ""
 
 
 def _snapshot(workflow: Workflow, *, user, reason: str) -> WorkflowVersion:
@@ -129,12 +185,15 @@ def _snapshot(workflow: Workflow, *, user, reason: str) -> WorkflowVersion:
 
 @transaction.atomic
 def workflow_create(*, name: str, graph: dict, user, description: str = "", reason: str = "created") -> Workflow:
-    """A new workflow at revision 1, with version 1."""
+    """A new workflow at revision 1, with version 1; its creator gets every right on it."""
     graph_check(graph)
+    references_check(graph, user=user)
     workflow = Workflow.objects.create(name=name, description=description, graph=graph, created_by=user)
     _snapshot(workflow, user=user, reason=reason)
     webhooks_sync(workflow=workflow)
     schedules_sync(workflow=workflow)
+    grant_all(obj=workflow, user=user)
+    audit_record(action="workflow.create", user=user, obj=workflow, summary={"revision": 1, "reason": reason})
     return workflow
 
 
@@ -158,8 +217,11 @@ def workflow_save(
             field="revision",
             extra={"current_revision": locked.revision},
         )
+    changed = [field for field, value in (("name", name), ("description", description), ("graph", graph))
+               if value is not None and value != getattr(locked, field)]  # fmt: skip
     if graph is not None:
         graph_check(graph)
+        references_check(graph, user=user)
         locked.graph = graph
     if name is not None:
         locked.name = name
@@ -171,11 +233,15 @@ def workflow_save(
     _snapshot(locked, user=user, reason=reason or "saved")
     webhooks_sync(workflow=locked)
     schedules_sync(workflow=locked)
+    audit_record(action="workflow.update", user=user, obj=locked,
+                 summary={"revision": locked.revision, "reason": reason, "changed": changed})  # fmt: skip
     return locked
 
 
 @transaction.atomic
-def workflow_delete(*, workflow: Workflow) -> None:
+def workflow_delete(*, workflow: Workflow, user=None) -> None:
+    """Delete a workflow with its versions, runs and batches. Audited."""
+    audit_record(action="workflow.delete", user=user, obj=workflow, summary={"revision": workflow.revision})
     workflow.delete()
 
 
@@ -199,6 +265,7 @@ def version_rollback(*, workflow: Workflow, version: int, user, reason: str = ""
     except WorkflowVersion.DoesNotExist:
         raise DomainError(f"this workflow has no version {version}", field="version") from None
     graph_check(target.graph)  # still valid with today's node types
+    references_check(target.graph, user=user)  # whoever rolls back publishes the version again
     locked.graph, locked.name, locked.description = target.graph, target.name, target.description
     locked.revision += 1
     locked._change_reason = f"rolled back to version {version}" + (f": {reason}" if reason else "")
@@ -206,6 +273,8 @@ def version_rollback(*, workflow: Workflow, version: int, user, reason: str = ""
     _snapshot(locked, user=user, reason=locked._change_reason)
     webhooks_sync(workflow=locked)
     schedules_sync(workflow=locked)
+    audit_record(action="workflow.rollback", user=user, obj=locked,
+                 summary={"to_version": version, "revision": locked.revision, "reason": reason})  # fmt: skip
     return locked
 
 
@@ -234,11 +303,19 @@ def tag_move(*, workflow: Workflow, name: str, version: int, user, reason: str =
         target = workflow.versions.get(version=version)
     except WorkflowVersion.DoesNotExist:
         raise DomainError(f"this workflow has no version {version}", field="version") from None
-    return move_tag(tags=WorkflowTag.objects, owner={"workflow": workflow}, name=name, target=target, user=user,
-                    reason=reason)  # fmt: skip
+    before = WorkflowTag.objects.filter(workflow=workflow, name=name).values_list("version__version", flat=True).first()
+    tag = move_tag(tags=WorkflowTag.objects, owner={"workflow": workflow}, name=name, target=target, user=user,
+                   reason=reason)  # fmt: skip
+    if before != version:
+        audit_record(action="workflow.tag_move", user=user, obj=workflow,
+                     summary={"tag": name, "from": before, "to": version, "reason": reason})  # fmt: skip
+    return tag
 
 
+@transaction.atomic
 def tag_delete(*, tag: WorkflowTag, user) -> None:
+    audit_record(action="workflow.tag_delete", user=user, obj=tag.workflow,
+                 summary={"tag": tag.name, "from": tag.version.version})  # fmt: skip
     tag._history_user = user
     tag._change_reason = "removed"
     tag.delete()

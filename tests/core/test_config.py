@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import os
 import secrets
 import subprocess
@@ -63,6 +64,21 @@ def test_production_requires_a_secret_key(tmp_path):
     )
 
 
+def test_production_requires_vault_keys(tmp_path):
+    result = run_manage(
+        "check", SLUICE_DATA_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="apps.core.settings.production",
+        SECRET_KEY=secrets.token_urlsafe(64),
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert result.stderr.strip().startswith("sluice: configuration error: SLUICE_VAULT_KEYS: must be set in production")
+    bad = run_manage(
+        "check", SLUICE_DATA_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="apps.core.settings.production",
+        SECRET_KEY=secrets.token_urlsafe(64), SLUICE_VAULT_KEYS="not-a-key",
+    )  # fmt: skip
+    assert bad.returncode == 2
+    assert "SLUICE_VAULT_KEYS: each key must be 32 url-safe base64-encoded bytes" in bad.stderr
+
+
 def test_check_deploy_is_clean_under_production_settings(tmp_path):
     result = run_manage(
         "check",
@@ -72,6 +88,7 @@ def test_check_deploy_is_clean_under_production_settings(tmp_path):
         SLUICE_DATA_DIR=str(tmp_path),
         DJANGO_SETTINGS_MODULE="apps.core.settings.production",
         SECRET_KEY=secrets.token_urlsafe(64),
+        SLUICE_VAULT_KEYS=base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
         ALLOWED_HOSTS="sluice.example.com",
     )
     assert result.returncode == 0, result.stdout + result.stderr

@@ -26,6 +26,7 @@ def declared_variables() -> dict[str, dict]:
     script = (
         "import json, os\n"
         "os.environ.setdefault('SECRET_KEY', 'x' * 64)\n"
+        "os.environ.setdefault('SLUICE_VAULT_KEYS', 'A' * 43 + '=')\n"
         "import apps.core.settings.production\n"
         "from apps.core.settings.env import REGISTRY\n"
         "print(json.dumps({n: {'default': v.default, 'help': v.help} for n, v in REGISTRY.items()}))\n"

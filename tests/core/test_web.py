@@ -57,7 +57,7 @@ def test_sign_in_then_the_app_shell_loads_the_built_bundle(client, user, setting
 def test_wrong_password_shows_an_error(client, user):
     response = client.post("/accounts/login/", {"username": "alice", "password": "nope"})
     assert response.status_code == 200
-    assert "didn't match" in response.content.decode()
+    assert "did not match" in response.content.decode()
 
 
 @pytest.mark.django_db

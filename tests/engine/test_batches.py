@@ -166,7 +166,7 @@ def test_the_batch_list_counts_every_batch_in_one_query(user_client, django_asse
             f"/api/v1/workflows/{workflow['id']}/batches/", {"items": [{"id": 1, "amount": 1}] * size},
             content_type="application/json",
         )  # fmt: skip
-    with django_assert_max_num_queries(6):  # session, user, count, page, counts
+    with django_assert_max_num_queries(7):  # session, user, global rights (2), count, page, counts
         listing = user_client.get("/api/v1/batches/").json()
     assert sorted(b["counts"]["queued"] for b in listing["results"]) == [2, 3, 4]
     assert all(b["progress"] == 0 for b in listing["results"])

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from django.contrib.auth.models import User
 
+from apps.accounts.services import object_share
 from apps.engine.models import Run
+from apps.workflows.models import Workflow
 from tests.engine.helpers import create_workflow, edge, node, start_run, steps_by_node, wait_run
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -72,13 +75,24 @@ def test_calling_a_workflow_you_may_not_run_fails(user_client, make_user, celery
     bob = Client()
     bob.force_login(make_user("bob"))
     theirs = create_workflow(bob, child_flow(), name="theirs")
-    parent = create_workflow(user_client, {
+    graph = {
         "nodes": [node("in", "trigger.manual"), node("call", "workflow.call", workflow=theirs["id"])],
         "edges": [edge("in", "call")],
-    })  # fmt: skip
+    }
+    # Refused at save: the saver would publish a version that runs someone else's workflow.
+    refused = user_client.post("/api/v1/workflows/", {"name": "p", "graph": graph}, content_type="application/json")
+    assert refused.status_code == 400
+    assert refused.json()["errors"][0] == {"node": "call", "field": "params.workflow", "code": "not_allowed",
+                                           "message": f"no workflow {theirs['id']} that you may run"}  # fmt: skip
+    # Allowed while bob lets alice run it; once he stops, the saved version fails at run time.
+    alice = User.objects.get(username="alice")
+    theirs_obj = Workflow.objects.get(pk=theirs["id"])
+    object_share(obj=theirs_obj, actor=theirs_obj.created_by, user=alice, actions=["view", "run"])
+    parent = create_workflow(user_client, graph)
+    object_share(obj=theirs_obj, actor=theirs_obj.created_by, user=alice, actions=[])
     run = wait_run(user_client, start_run(user_client, parent["id"])["id"])
     assert run["status"] == "failed"
-    assert "may run" in run["error"]["message"]
+    assert "publisher may run" in run["error"]["message"]
     assert not Run.objects.filter(workflow_id=theirs["id"]).exists()
 
 

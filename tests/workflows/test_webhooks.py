@@ -74,6 +74,9 @@ def test_signed_webhooks(user_client, asgi_server, celery_worker_process):
     )  # fmt: skip
     assert set_secret.status_code == 200 and set_secret.json()["signed"] is True
     assert "s3cret" not in set_secret.content.decode()
+    from apps.workflows.models import Webhook
+
+    assert "s3cret" not in Webhook.objects.get().secret  # encrypted at rest with the vault's keys
     body = json.dumps({"name": "Linus"}).encode()
     headers = {"content-type": "application/json"}
     assert httpx.post(f"{asgi_server.url}{path}", content=body, headers=headers).status_code == 401

@@ -31,12 +31,27 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "channels",
     "simple_history",
+    "guardian",
     "apps.core",
     "apps.accounts",
     "apps.workflows",
     "apps.engine",
     "apps.prompts",
+    "apps.vault",
+    "apps.audit",
 ]
+
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    # Per-object permissions (shares); lists go through apps.accounts.permissions.restrict.
+    "guardian.backends.ObjectPermissionBackend",
+]
+# No guardian "anonymous user" row: anonymous requests have no rights at all.
+ANONYMOUS_USER_NAME = None
+GUARDIAN_RAISE_403 = False
+# The credential vault's Fernet keys (newest first). None: the embedded default's key file in
+# the data dir, made on first use (apps.vault.crypto); production requires SLUICE_VAULT_KEYS.
+VAULT_KEYS: list[str] | None = None
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -45,6 +60,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The client's address, for the audit entries the request writes.
+    "apps.audit.middleware.AuditSourceMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # Who made a change, for every history row written during the request.
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -105,6 +122,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Sign-in throttling: this many failures for one username (or from one address) within the
+# window lock further attempts out until the window has passed.
+LOGIN_FAILURE_LIMIT = 5
+LOGIN_FAILURE_WINDOW_SECONDS = 15 * 60
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "app"
 LOGOUT_REDIRECT_URL = "login"

@@ -9,6 +9,7 @@ and exit instead of showing a traceback.
 
 from __future__ import annotations
 
+import base64
 import os
 import secrets
 from dataclasses import dataclass
@@ -93,6 +94,18 @@ def data_dir() -> Path:
     return path
 
 
+def _kept_once(path: Path, value: str) -> str:
+    """``value`` written to ``path`` if it does not exist yet; otherwise what the file holds."""
+    try:
+        # O_EXCL: when several processes start at once, exactly one value is ever written.
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write(value)
+    return value
+
+
 def secret_key(*, required: bool) -> str:
     """SECRET_KEY from the environment; otherwise one generated once and kept in the data dir."""
     value = env_str("SECRET_KEY", None, "Django secret key. Required in production; generated once otherwise.")
@@ -102,16 +115,32 @@ def secret_key(*, required: bool) -> str:
         return value
     if required:
         raise ConfigError("SECRET_KEY", "must be set in production (at least 50 random characters)")
-    key_file = data_dir() / "secret_key"
-    key = secrets.token_urlsafe(64)
-    try:
-        # O_EXCL: when several processes start at once, exactly one key is ever written.
-        descriptor = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return key_file.read_text().strip()
-    with os.fdopen(descriptor, "w") as handle:
-        handle.write(key)
-    return key
+    return _kept_once(data_dir() / "secret_key", secrets.token_urlsafe(64))
+
+
+VAULT_KEY_FILE = "vault_keys"
+
+
+def vault_keys(*, required: bool) -> list[str]:
+    """The credential vault's Fernet keys, newest first: SLUICE_VAULT_KEYS, or (embedded
+    default) a key generated once and kept in the data dir, where key rotation adds new ones."""
+    raw = env_str(
+        "SLUICE_VAULT_KEYS", None,
+        "Comma-separated Fernet keys encrypting stored credentials, the one to encrypt with first. "
+        "Required in production; generated once otherwise.",
+    )  # fmt: skip
+    if not raw and required:
+        raise ConfigError("SLUICE_VAULT_KEYS", "must be set in production (python manage.py vault_key --new)")
+    if not raw:
+        raw = _kept_once(data_dir() / VAULT_KEY_FILE, base64.urlsafe_b64encode(os.urandom(32)).decode())
+    keys = [key.strip() for key in raw.replace("\n", ",").split(",") if key.strip()]
+    for key in keys:
+        try:
+            if len(base64.urlsafe_b64decode(key.encode())) != 32:
+                raise ValueError
+        except ValueError:
+            raise ConfigError("SLUICE_VAULT_KEYS", "each key must be 32 url-safe base64-encoded bytes") from None
+    return keys
 
 
 POSTGRES_SCHEMES = {"postgres", "postgresql", "pgsql"}

@@ -1,10 +1,11 @@
 """Production: a real secret key, HTTPS everywhere, nothing debug. ``check --deploy`` is clean."""
 
 from .base import *  # noqa: F403
-from .env import env_bool, env_int, secret_key
+from .env import env_bool, env_int, secret_key, vault_keys
 
 PRODUCTION = True
 SECRET_KEY = secret_key(required=True)
+VAULT_KEYS = vault_keys(required=True)
 DEBUG = False
 
 # Behind a TLS-terminating proxy, trust its X-Forwarded-Proto header.

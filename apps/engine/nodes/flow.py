@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from apps.engine.core import templating
-from apps.engine.sdk import Context, NodeError, NodeResult, NodeType
+from apps.engine.sdk import Context, NodeError, NodeResult, NodeType, Reference
 
 
 def _first_input(inputs: dict[str, Any]) -> Any:
@@ -186,6 +186,10 @@ class WorkflowCallNode(NodeType):
         "required": ["workflow"],
         "additionalProperties": False,
     }
+
+    def references(self, params: dict) -> list[Reference]:
+        workflow = params.get("workflow")
+        return [Reference("workflow", "workflow", workflow)] if isinstance(workflow, int) else []
 
     def run(self, context: Context, inputs: dict) -> NodeResult:
         raise NodeError("workflow.call is carried out by the runner")

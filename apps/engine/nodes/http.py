@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from apps.core import http
-from apps.engine.sdk import Context, NodeError, NodeResult, NodeType
+from apps.engine.sdk import Context, NodeError, NodeResult, NodeType, Reference
 
 RETRYABLE_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
 
@@ -28,17 +28,50 @@ class HttpRequestNode(NodeType):
             "query": {"type": "object", "title": "Query parameters"},
             "body": {"title": "Body", "description": "JSON value, or a string sent as it is."},
             "timeout": {"type": "number", "exclusiveMinimum": 0, "maximum": 300, "default": 30, "title": "Timeout (s)"},
-            "credential": {"type": ["integer", "string", "null"], "title": "Credential"},
+            "credential": {
+                "type": ["integer", "string", "null"], "title": "Credential",
+                "description": "A credential of the vault (id or name), sent as its kind says; never shown.",
+            },
         },
         "required": ["url"],
         "additionalProperties": False,
     }
 
+    def references(self, params: dict) -> list[Reference]:
+        credential = params.get("credential")
+        if credential in (None, "") or (isinstance(credential, str) and "{{" in credential):
+            return []
+        return [Reference("credential", "credential", credential)]
+
     def run(self, context: Context, inputs: dict) -> NodeResult:
         params = context.params
         method = params.get("method", "GET")
         body = params.get("body")
-        kwargs: dict[str, Any] = {"headers": params.get("headers") or {}, "params": params.get("query") or None}
+        headers = dict(params.get("headers") or {})
+        hidden: tuple[str, ...] = ()
+        if params.get("credential") not in (None, ""):
+            from apps.core.api import DomainError
+            from apps.vault.services import credential_use
+
+            try:
+                use = credential_use(
+                    reference=params["credential"], user_id=context.publisher_id, url=str(params["url"]),
+                    run_id=context.run_id, node_id=context.node_id,
+                )  # fmt: skip
+            except DomainError as exc:
+                raise NodeError(f"credential: {exc.message}") from None
+            headers.update(use.headers)
+            # The secret, and the header values carrying it (a basic pair is base64-encoded).
+            hidden = (use.secret, *use.headers.values())
+        try:
+            result = self._call(params, method, body, headers)
+        except NodeError as exc:
+            raise NodeError(redact(exc.message, hidden), retryable=exc.retryable,
+                            details=redact(exc.details, hidden)) from None  # fmt: skip
+        return NodeResult(redact(result.output, hidden), result.ports)
+
+    def _call(self, params: dict, method: str, body: Any, headers: dict[str, str]) -> NodeResult:
+        kwargs: dict[str, Any] = {"headers": headers, "params": params.get("query") or None}
         if isinstance(body, str):
             kwargs["content"] = body
         elif body is not None:
@@ -57,6 +90,23 @@ class HttpRequestNode(NodeType):
         if response.status_code >= 400:
             raise NodeError(f"HTTP {response.status_code}", details=result)
         return NodeResult(result)
+
+
+def redact(value: Any, hidden: tuple[str, ...]) -> Any:
+    """``value`` with every occurrence of the hidden strings replaced (an API that echoes
+    headers back must not put a secret into the run's record)."""
+    if not hidden:
+        return value
+    if isinstance(value, str):
+        for secret in sorted(hidden, key=len, reverse=True):
+            if secret:
+                value = value.replace(secret, "[redacted]")
+        return value
+    if isinstance(value, dict):
+        return {redact(k, hidden): redact(v, hidden) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [redact(v, hidden) for v in value]
+    return value
 
 
 def _decode(response: http.Response) -> Any:

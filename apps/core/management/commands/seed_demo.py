@@ -68,9 +68,13 @@ DEMO_WORKFLOWS = [
 
 
 def seed_workflows(owner) -> None:
+    """The analyst's sample workflows, shared with the reviewers' team to look at (not to change)."""
+    reviewers, _ = Group.objects.get_or_create(name="claims-reviewers")
     for name, description, graph in DEMO_WORKFLOWS:
         if not workflow_selectors.workflows_for(user=owner).filter(name=name).exists():
-            workflows.workflow_create(name=name, description=description, graph=graph, user=owner, reason="demo data")
+            workflow = workflows.workflow_create(name=name, description=description, graph=graph, user=owner,
+                                                 reason="demo data")  # fmt: skip
+            accounts.object_share(obj=workflow, actor=owner, group=reviewers, actions=["view"])
 
 
 def logins_file():
