@@ -163,7 +163,8 @@ def actions_on(user, obj: Model) -> list[str]:
 
 
 def run_actions(user, run) -> list[str]:
-    """What the user may do with a run: see it, and run (re-run, cancel) if they may run its workflow."""
+    """What the user may do with a run or a batch: see it, run it again (re-run, retry) and
+    cancel it if they may run its workflow; whoever started it may cancel it."""
     workflow_actions = actions_on(user, run.workflow)
     result = ["view"]
     if "run" in workflow_actions:

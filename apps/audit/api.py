@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, viewsets
-from rest_framework.permissions import IsAdminUser
+from rest_framework.permissions import BasePermission
 
 from apps.audit import selectors
 from apps.audit.models import AuditEntry
@@ -17,11 +17,19 @@ class AuditEntryOutput(serializers.ModelSerializer):
                   "hash", "prev_hash"]  # fmt: skip
 
 
+class IsStaff(BasePermission):
+    """Staff users and superusers."""
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        return bool(user and user.is_authenticated and (user.is_staff or user.is_superuser))
+
+
 class AuditViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """The append-only audit log (staff only)."""
 
     serializer_class = AuditEntryOutput
-    permission_classes = [IsAdminUser]
+    permission_classes = [IsStaff]
     lookup_field = "seq"
 
     def get_queryset(self):

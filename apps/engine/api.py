@@ -205,6 +205,19 @@ class BatchOutput(serializers.ModelSerializer):
         return round(done / batch.total, 4) if batch.total else 1.0
 
 
+class BatchDetailOutput(BatchOutput):
+    permissions = serializers.SerializerMethodField(help_text="view; run (retry) and cancel when allowed.")
+
+    class Meta(BatchOutput.Meta):
+        fields = [*BatchOutput.Meta.fields, "permissions"]
+
+    def get_permissions(self, batch) -> list[str]:
+        from apps.accounts.permissions import run_actions
+
+        request = self.context.get("request")
+        return run_actions(request.user, batch) if request is not None else []
+
+
 class BatchItemOutput(serializers.ModelSerializer):
     run = serializers.UUIDField(source="id")
 
@@ -229,6 +242,9 @@ class BatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
 
     def get_queryset(self):
         return selectors.batches_for(user=self.request.user)
+
+    def get_serializer_class(self):
+        return BatchOutput if self.action == "list" else BatchDetailOutput
 
     def get_object(self):
         try:
@@ -256,7 +272,7 @@ class BatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         page = self.paginate_queryset(items)
         return self.get_paginated_response(BatchItemOutput(page, many=True).data)
 
-    @extend_schema(request=None, responses=BatchOutput)
+    @extend_schema(request=None, responses=BatchDetailOutput)
     @action(detail=True, methods=["post"])
     def retry(self, request, pk=None):
         """Run the failed items again (the others are left as they are); needs the right to run."""
@@ -266,9 +282,9 @@ class BatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         require(request.user, batch, "run")
         batches.batch_retry_failed(batch=batch)
         batch.refresh_from_db()
-        return Response(BatchOutput(batch).data)
+        return Response(self.get_serializer(batch).data)
 
-    @extend_schema(request=None, responses=BatchOutput)
+    @extend_schema(request=None, responses=BatchDetailOutput)
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         from apps.accounts.permissions import require
@@ -276,7 +292,7 @@ class BatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         batch = self.get_object()
         require(request.user, batch, "cancel")
         batch = batches.batch_cancel(batch=batch, user=request.user)
-        return Response(BatchOutput(batch).data)
+        return Response(self.get_serializer(batch).data)
 
 
 class ComparisonView(APIView):

@@ -38,6 +38,8 @@ from django.middleware.clickjacking import XFrameOptionsMiddleware
 from django.middleware.security import SecurityMiddleware
 from django.views.decorators.csrf import csrf_exempt
 
+from apps.audit import services as audit
+from apps.audit.middleware import client_address
 from apps.core.api import DomainError
 from apps.engine import services as engine
 from apps.engine.events import run_group
@@ -115,6 +117,7 @@ def receive(request: HttpRequest, token: str) -> Answer:
     version = selectors.version_get(workflow=hook.workflow, version=None)
     start = engine.run_start_inline if inline else engine.run_start
     run_id = uuid.uuid4()
+    source = audit.set_source(f"webhook {client_address(request)}")
     try:
         run = start(
             workflow_version=version, input=payload, user=None, trigger="webhook", trigger_node=hook.node_id,
@@ -122,6 +125,8 @@ def receive(request: HttpRequest, token: str) -> Answer:
         )  # fmt: skip
     except DomainError as exc:
         return Answer(_json({"detail": exc.message, **exc.extra}, 409))
+    finally:
+        audit.reset_source(source)
     if not inline:
         return Answer(_json({"run": str(run_id), "status": "queued"}, 202))
     if run.status not in TERMINAL_RUN_STATUSES:

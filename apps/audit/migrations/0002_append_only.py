@@ -9,7 +9,8 @@ GENESIS = "0" * 64
 POSTGRES = """
 CREATE OR REPLACE FUNCTION audit_entry_append_only() RETURNS trigger AS $$
 BEGIN
-    RAISE EXCEPTION 'the audit log is append-only: % of entry #% refused', TG_OP, OLD.seq;
+    RAISE EXCEPTION USING MESSAGE = 'the audit log is append-only: ' || TG_OP || ' of entry #' || OLD.seq
+        || ' refused';
 END;
 $$ LANGUAGE plpgsql;
 CREATE TRIGGER audit_entry_append_only BEFORE UPDATE OR DELETE ON audit_auditentry

@@ -173,6 +173,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "RunStatusEnum": "apps.engine.models.RunStatus",
         "StepStatusEnum": "apps.engine.models.StepStatus",
+        "BatchStatusEnum": "apps.engine.models.BatchStatus",
     },
 }
 

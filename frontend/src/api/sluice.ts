@@ -28,6 +28,13 @@ export interface Graph {
 export type RunStatus = 'queued' | 'running' | 'waiting' | 'succeeded' | 'failed' | 'cancelled';
 export type StepStatus = 'queued' | 'running' | 'waiting' | 'succeeded' | 'failed' | 'skipped' | 'cancelled';
 
+/**
+ * What the signed-in user may do with an object, as the server reports it on every workflow,
+ * prompt, credential and run: view, change, run, publish (move tags), rollback, delete, share
+ * (credentials: view, change, use, delete, share; a run: its workflow's view and run).
+ */
+export type Permissions = string[];
+
 export interface WorkflowSummary {
   id: number;
   name: string;
@@ -39,6 +46,7 @@ export interface WorkflowSummary {
   last_run_status: RunStatus | null;
   last_run_at: string | null;
   nodes: number;
+  permissions: Permissions;
 }
 
 export interface Workflow extends Omit<WorkflowSummary, 'nodes'> {
@@ -115,6 +123,8 @@ export interface RunSummary {
 export interface Run extends RunSummary {
   steps: Step[];
   graph: Graph;
+  /** The user's rights on the run's workflow (view, run). */
+  permissions: Permissions;
 }
 
 export interface Batch {
@@ -131,6 +141,8 @@ export interface Batch {
   created_at: string;
   started_at: string | null;
   finished_at: string | null;
+  /** On the batch's own page: view; run (retry) and cancel when allowed. */
+  permissions?: string[];
 }
 
 export interface BatchItem {
@@ -190,6 +202,7 @@ export interface Prompt {
   created_by: string | null;
   created_at: string;
   updated_at: string;
+  permissions: Permissions;
 }
 
 export interface PromptVersion {
@@ -236,6 +249,115 @@ export interface Comparison {
   }[];
 }
 
+/** One principal's rights on an object: a user or a team (group), never both. */
+export interface Grant {
+  user?: string;
+  group?: string;
+  permissions: string[];
+}
+
+/** GET …/share/: the actions this kind of object has, the roles (bundles of them), the grants. */
+export interface ShareInfo {
+  actions: string[];
+  roles: Record<string, string[]>;
+  grants: Grant[];
+}
+
+/** A POST …/share/ body: set one principal's rights to exactly this (`permissions: []` revokes). */
+export type ShareChange = ({ user: string } | { group: string }) & ({ permissions: string[] } | { role: string });
+
+/** Where an object's sharing lives. */
+export type ShareTarget =
+  | { kind: 'workflow'; id: number }
+  | { kind: 'prompt'; name: string }
+  | { kind: 'credential'; id: number };
+
+export function sharePath(target: ShareTarget): string {
+  if (target.kind === 'workflow') return `/api/v1/workflows/${target.id}/share/`;
+  if (target.kind === 'prompt') return `/api/v1/prompts/${encodeURIComponent(target.name)}/share/`;
+  return `/api/v1/credentials/${target.id}/share/`;
+}
+
+export interface UserRef {
+  id: number;
+  username: string;
+}
+
+export interface Team {
+  id: number;
+  name: string;
+  members: number;
+}
+
+export interface ApiToken {
+  id: number;
+  name: string;
+  prefix: string;
+  created_at: string;
+  expires_at: string | null;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}
+
+/** The answer to creating a token: the raw key, shown this once. */
+export interface CreatedToken extends ApiToken {
+  token: string;
+}
+
+export interface AuditEntry {
+  seq: number;
+  at: string;
+  actor: string | null;
+  source: string;
+  action: string;
+  object_type: string;
+  object_id: string | number | null;
+  object_repr: string;
+  summary: Record<string, unknown> | null;
+  hash: string;
+  prev_hash: string;
+}
+
+export interface AuditFilters {
+  actor?: string;
+  action?: string;
+  object_type?: string;
+  object_id?: string;
+  since?: string;
+  until?: string;
+  page?: number;
+}
+
+export type CredentialKind = 'bearer' | 'header' | 'basic';
+
+export interface Credential {
+  id: number;
+  name: string;
+  description: string;
+  kind: CredentialKind;
+  /** The header's name, for kind `header`. */
+  header: string;
+  /** For kind `basic`. */
+  username: string;
+  has_secret: boolean;
+  /** When the secret was last set, where the server says. */
+  secret_changed_at?: string | null;
+  created_by: string | null;
+  created_at: string;
+  updated_at: string;
+  permissions: Permissions;
+}
+
+/** What a credential form sends; `secret` is write-only (never read back). */
+export interface CredentialInput {
+  name?: string;
+  description?: string;
+  kind?: CredentialKind;
+  header?: string;
+  username?: string;
+  secret?: string;
+}
+
 function query(params: Record<string, string | number | undefined | null>): string {
   const search = new URLSearchParams();
   for (const [key, value] of Object.entries(params)) {
@@ -256,6 +378,7 @@ export const api = {
   saveWorkflow: (id: number, body: { revision: number; graph?: Graph; name?: string; description?: string }) =>
     apiFetch<Workflow>(`/api/v1/workflows/${id}/`, { method: 'PATCH', body }),
   deleteWorkflow: (id: number) => apiFetch<void>(`/api/v1/workflows/${id}/`, { method: 'DELETE' }),
+  deletePrompt: (name: string) => apiFetch<void>(`/api/v1/prompts/${encodeURIComponent(name)}/`, { method: 'DELETE' }),
   duplicateWorkflow: (id: number, name?: string) =>
     apiFetch<Workflow>(`/api/v1/workflows/${id}/duplicate/`, { method: 'POST', body: name ? { name } : {} }),
   exportWorkflow: (id: number) => apiFetch<Record<string, unknown>>(`/api/v1/workflows/${id}/export/`),
@@ -282,6 +405,8 @@ export const api = {
   }) => apiFetch<Page<RunSummary>>(`/api/v1/runs/${query(params)}`),
   run: (id: string) => apiFetch<Run>(`/api/v1/runs/${id}/`),
   cancelRun: (id: string) => apiFetch<Run>(`/api/v1/runs/${id}/cancel/`, { method: 'POST' }),
+  rerun: (id: string) => apiFetch<Run>(`/api/v1/runs/${id}/rerun/`, { method: 'POST' }),
+  evidence: (id: string) => apiFetch<unknown>(`/api/v1/runs/${id}/evidence/`),
 
   prompts: (params: { search?: string; page?: number }) => apiFetch<Page<Prompt>>(`/api/v1/prompts/${query(params)}`),
   prompt: (name: string) => apiFetch<Prompt>(`/api/v1/prompts/${name}/`),
@@ -314,6 +439,27 @@ export const api = {
   retryBatch: (id: string) => apiFetch<Batch>(`/api/v1/batches/${id}/retry/`, { method: 'POST' }),
   cancelBatch: (id: string) => apiFetch<Batch>(`/api/v1/batches/${id}/cancel/`, { method: 'POST' }),
   startBatch: (workflowId: number, file: File, concurrency: number) => uploadBatch(workflowId, file, concurrency),
+
+  shares: (target: ShareTarget) => apiFetch<ShareInfo>(sharePath(target)),
+  share: (target: ShareTarget, body: ShareChange) => apiFetch<ShareInfo>(sharePath(target), { method: 'POST', body }),
+  users: (search: string) => apiFetch<Page<UserRef>>(`/api/v1/users/${query({ search })}`),
+  teams: (search: string) => apiFetch<Page<Team>>(`/api/v1/teams/${query({ search })}`),
+
+  tokens: (page = 1) => apiFetch<Page<ApiToken>>(`/api/v1/tokens/${query({ page })}`),
+  createToken: (body: { name: string; expires_in_days: number | null }) =>
+    apiFetch<CreatedToken>('/api/v1/tokens/', { method: 'POST', body }),
+  revokeToken: (id: number) => apiFetch<void>(`/api/v1/tokens/${id}/`, { method: 'DELETE' }),
+
+  audit: (filters: AuditFilters) => apiFetch<Page<AuditEntry>>(`/api/v1/audit/${query({ ...filters })}`),
+
+  credentials: (params: { search?: string; page?: number }) =>
+    apiFetch<Page<Credential>>(`/api/v1/credentials/${query(params)}`),
+  credential: (id: number) => apiFetch<Credential>(`/api/v1/credentials/${id}/`),
+  createCredential: (body: CredentialInput & { name: string; kind: CredentialKind; secret: string }) =>
+    apiFetch<Credential>('/api/v1/credentials/', { method: 'POST', body }),
+  updateCredential: (id: number, body: CredentialInput) =>
+    apiFetch<Credential>(`/api/v1/credentials/${id}/`, { method: 'PATCH', body }),
+  deleteCredential: (id: number) => apiFetch<void>(`/api/v1/credentials/${id}/`, { method: 'DELETE' }),
 };
 
 /** A multipart upload (apiFetch sends JSON only). */
@@ -336,6 +482,22 @@ async function uploadBatch(workflowId: number, file: File, concurrency: number):
   }
   if (!response.ok) throw new ApiError(serverMessage(body, response.status, response.statusText), response.status, body);
   return body as Batch;
+}
+
+/**
+ * A 400's `{field: [message]}` (DRF's validation errors, and the domain errors' `field`) as one
+ * line per field, "user: no such user"; null when the body has none (then use errorMessage).
+ */
+export function fieldErrors(err: unknown): string | null {
+  if (!(err instanceof ApiError) || err.status !== 400 || !err.body || typeof err.body !== 'object') return null;
+  const lines: string[] = [];
+  for (const [field, value] of Object.entries(err.body as Record<string, unknown>)) {
+    if (!Array.isArray(value)) continue; // detail, code, field: the same message, or none
+    const messages = value.filter((m): m is string => typeof m === 'string');
+    if (!messages.length) continue;
+    lines.push(field === 'non_field_errors' ? messages.join(' ') : `${field}: ${messages.join(' ')}`);
+  }
+  return lines.length ? lines.join('; ') : null;
 }
 
 /** The validation problems in a 400 body, if that is what it is. */

@@ -3,6 +3,9 @@ export interface Me {
   id: number;
   username: string;
   is_staff: boolean;
+  is_superuser: boolean;
+  /** Names of the teams (groups) the user is in. */
+  teams: string[];
 }
 
 /** POST /api/v1/live-check/ (202) */

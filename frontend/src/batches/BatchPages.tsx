@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
 import { Link, useParams } from 'react-router';
+import { can } from '../access/permissions';
 import { errorMessage } from '../api/client';
 import { api, type Batch, type BatchItem, type Page } from '../api/sluice';
 import { ErrorNotice, JsonBlock, Pager, StatusPill, formatTime } from '../ui/format';
@@ -144,19 +145,21 @@ export function BatchPage() {
           <Link className="button button--secondary" to={`/workflows/${batch.workflow}`}>
             Open the workflow
           </Link>
-          {running && (
+          {running && can(batch, 'cancel') && (
             <button type="button" className="button button--secondary" onClick={() => void act(() => api.cancelBatch(batch.id))}>
               Cancel
             </button>
           )}
-          <button
-            type="button"
-            className="button button--primary"
-            disabled={failed === 0 || running}
-            onClick={() => void act(() => api.retryBatch(batch.id))}
-          >
-            Retry {failed} failed
-          </button>
+          {can(batch, 'run') && (
+            <button
+              type="button"
+              className="button button--primary"
+              disabled={failed === 0 || running}
+              onClick={() => void act(() => api.retryBatch(batch.id))}
+            >
+              Retry {failed} failed
+            </button>
+          )}
         </div>
       </div>
       <ErrorNotice message={error} />

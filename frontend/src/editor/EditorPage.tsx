@@ -14,6 +14,8 @@ import {
 import '@xyflow/react/dist/style.css';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Link, useBlocker, useNavigate, useParams } from 'react-router';
+import { keepPermissions, workflowAbilities } from '../access/permissions';
+import { ShareDialog } from '../access/ShareDialog';
 import { ApiError, errorMessage } from '../api/client';
 import { api, type GraphDiff, type NodeTypeInfo, type Problem, type Run, type Workflow, problemsOf } from '../api/sluice';
 import { isTerminal, useRunEvents } from '../runs/runEvents';
@@ -46,6 +48,7 @@ import { useNodeTypes } from './useNodeTypes';
 import './editor.css';
 
 const MINIMAP_LIMIT = 400;
+const DELETE_KEYS = ['Delete', 'Backspace'];
 
 interface Snapshot {
   nodes: SluiceNode[];
@@ -143,6 +146,12 @@ function Editor({ initial, types }: EditorProps) {
   const [miniMap, setMiniMap] = useState<boolean | null>(null);
   const [panel, setPanel] = useState<'node' | 'history'>('node');
   const [diff, setDiff] = useState<GraphDiff | null>(null);
+  const [sharing, setSharing] = useState(false);
+  // What the user may do here. Without `change` the canvas, palette and inspector are read-only.
+  const abilities = useMemo(() => workflowAbilities(workflow), [workflow.permissions]);
+  const readOnly = abilities.readOnly;
+  const readOnlyRef = useRef(readOnly);
+  readOnlyRef.current = readOnly;
 
   const dirty = !sameGraph(history.present, saved) || name !== workflow.name;
 
@@ -152,6 +161,9 @@ function Editor({ initial, types }: EditorProps) {
   const edgesRef = useRef(edges);
   nodesRef.current = nodes;
   edgesRef.current = edges;
+
+  const workflowPermissions = useRef(workflow.permissions);
+  workflowPermissions.current = workflow.permissions;
 
   const commit = useCallback((next: Snapshot, coalesceKey?: string) => {
     // The refs move at once: React Flow may call two handlers in one tick (a node and its edges removed).
@@ -194,7 +206,10 @@ function Editor({ initial, types }: EditorProps) {
 
   // --- React Flow callbacks (stable) --------------------------------------------------
   const onNodesChange = useCallback(
-    (changes: NodeChange<SluiceNode>[]) => {
+    (all: NodeChange<SluiceNode>[]) => {
+      // Read-only: selecting (to inspect) and React Flow's measuring, nothing that edits.
+      const changes = readOnlyRef.current ? all.filter((c) => c.type === 'select' || c.type === 'dimensions') : all;
+      if (changes.length === 0 && all.length > 0) return; // everything dropped: nothing to do
       const next = applyNodeChanges(changes, nodesRef.current);
       const removed = changes.some((c) => c.type === 'remove');
       if (removed) {
@@ -209,7 +224,9 @@ function Editor({ initial, types }: EditorProps) {
     [commit],
   );
   const onEdgesChange = useCallback(
-    (changes: EdgeChange<SluiceEdge>[]) => {
+    (all: EdgeChange<SluiceEdge>[]) => {
+      const changes = readOnlyRef.current ? all.filter((c) => c.type === 'select') : all;
+      if (changes.length === 0 && all.length > 0) return; // everything dropped: nothing to do
       const next = applyEdgeChanges(changes, edgesRef.current);
       if (changes.some((c) => c.type === 'remove')) commit({ nodes: nodesRef.current, edges: next });
       else {
@@ -220,15 +237,18 @@ function Editor({ initial, types }: EditorProps) {
     [commit],
   );
   const onNodeDragStop = useCallback(() => {
+    if (readOnlyRef.current) return;
     commit({ nodes: nodesRef.current, edges: edgesRef.current });
   }, [commit]);
 
   const isValidConnection = useCallback(
-    (connection: SluiceEdge | Connection) => checkConnection(connection, nodesRef.current, edgesRef.current, types).ok,
+    (connection: SluiceEdge | Connection) =>
+      !readOnlyRef.current && checkConnection(connection, nodesRef.current, edgesRef.current, types).ok,
     [types],
   );
   const onConnect = useCallback(
     (connection: Connection) => {
+      if (readOnlyRef.current) return;
       const check = checkConnection(connection, nodesRef.current, edgesRef.current, types);
       if (!check.ok) {
         setMessage({ kind: 'error', text: check.reason ?? 'That connection is not allowed' });
@@ -252,7 +272,7 @@ function Editor({ initial, types }: EditorProps) {
   const addNode = useCallback(
     (type: string, position?: { x: number; y: number }) => {
       const info = types.get(type);
-      if (!info) return;
+      if (!info || readOnlyRef.current) return;
       const taken = new Set(nodesRef.current.map((n) => n.id));
       const id = newNodeId(type, taken);
       let at = position;
@@ -279,14 +299,14 @@ function Editor({ initial, types }: EditorProps) {
   const onDrop = useCallback(
     (event: React.DragEvent) => {
       const type = event.dataTransfer.getData(DRAG_TYPE);
-      if (!type) return;
+      if (!type || readOnlyRef.current) return;
       event.preventDefault();
       addNode(type, flow.screenToFlowPosition({ x: event.clientX, y: event.clientY }));
     },
     [addNode, flow],
   );
   const onDragOver = useCallback((event: React.DragEvent) => {
-    if (event.dataTransfer.types.includes(DRAG_TYPE)) {
+    if (!readOnlyRef.current && event.dataTransfer.types.includes(DRAG_TYPE)) {
       event.preventDefault();
       event.dataTransfer.dropEffect = 'move';
     }
@@ -295,6 +315,7 @@ function Editor({ initial, types }: EditorProps) {
   // --- inspector edits ----------------------------------------------------------------
   const updateNode = useCallback(
     (nodeId: string, patch: (n: SluiceNode) => SluiceNode, key: string) => {
+      if (readOnlyRef.current) return;
       commit(
         { nodes: nodesRef.current.map((n) => (n.id === nodeId ? patch(n) : n)), edges: edgesRef.current },
         key,
@@ -323,7 +344,7 @@ function Editor({ initial, types }: EditorProps) {
   );
   const onRename = useCallback(
     (oldId: string, next: string): string | null => {
-      if (next === oldId) return null;
+      if (next === oldId || readOnlyRef.current) return null;
       if (!/^[A-Za-z0-9_-]+$/.test(next)) return 'Use letters, digits, _ and - only';
       if (nodesRef.current.some((n) => n.id === next)) return `There is already a node ${next}`;
       const renamedNodes = nodesRef.current.map((n) => (n.id === oldId ? { ...n, id: next } : n));
@@ -347,6 +368,7 @@ function Editor({ initial, types }: EditorProps) {
   }, []);
 
   useEffect(() => {
+    if (readOnly) return undefined; // nothing here can be fixed by this user
     const timer = window.setTimeout(() => {
       api
         .validate(graph())
@@ -354,13 +376,17 @@ function Editor({ initial, types }: EditorProps) {
         .catch(() => undefined);
     }, 600);
     return () => window.clearTimeout(timer);
-  }, [history.present, graph, showProblems]);
+  }, [history.present, graph, showProblems, readOnly]);
 
   const save = useCallback(async (): Promise<Workflow | null> => {
+    if (readOnlyRef.current) return null;
     setSaving(true);
     setMessage(null);
     try {
-      const updated = await api.saveWorkflow(workflow.id, { revision: workflow.revision, graph: graph(), name });
+      const updated = keepPermissions(
+        await api.saveWorkflow(workflow.id, { revision: workflow.revision, graph: graph(), name }),
+        workflow,
+      );
       setWorkflow(updated);
       setSaved(history.present);
       showProblems([]);
@@ -381,7 +407,8 @@ function Editor({ initial, types }: EditorProps) {
   }, [workflow, graph, name, history.present, showProblems]);
 
   const reloadTheirs = useCallback(
-    (theirs: Workflow) => {
+    (fetched: Workflow) => {
+      const theirs = keepPermissions(fetched, { permissions: workflowPermissions.current });
       const next = toFlow(theirs.graph);
       // Keep React Flow's measurements of nodes that stay, or they would wait hidden for a resize.
       const measured = new Map(nodesRef.current.map((n) => [n.id, n.measured]));
@@ -480,6 +507,7 @@ function Editor({ initial, types }: EditorProps) {
       }
       if (typing || !mod) return;
       const key = event.key.toLowerCase();
+      if (readOnlyRef.current && key !== 'c' && key !== 'a') return; // copying and selecting do not edit
       if (key === 'z' && !event.shiftKey) doUndo();
       else if ((key === 'z' && event.shiftKey) || key === 'y') doRedo();
       else if (key === 'c') {
@@ -550,6 +578,7 @@ function Editor({ initial, types }: EditorProps) {
           id="workflow-name"
           className="editor__name"
           value={name}
+          readOnly={readOnly}
           onChange={(e) => setName(e.target.value)}
         />
         <span className="muted editor__revision" data-testid="revision">
@@ -557,15 +586,19 @@ function Editor({ initial, types }: EditorProps) {
           {dirty ? ' · unsaved changes' : ''}
         </span>
         <span className="editor__spacer" />
-        <button type="button" className="button button--secondary button--small" onClick={doUndo} disabled={!canUndo(history)} title="Undo (Ctrl+Z)">
-          Undo
-        </button>
-        <button type="button" className="button button--secondary button--small" onClick={doRedo} disabled={!canRedo(history)} title="Redo (Ctrl+Shift+Z)">
-          Redo
-        </button>
-        <button type="button" className="button button--secondary button--small" onClick={() => void layout()}>
-          Tidy up
-        </button>
+        {!readOnly && (
+          <>
+            <button type="button" className="button button--secondary button--small" onClick={doUndo} disabled={!canUndo(history)} title="Undo (Ctrl+Z)">
+              Undo
+            </button>
+            <button type="button" className="button button--secondary button--small" onClick={doRedo} disabled={!canRedo(history)} title="Redo (Ctrl+Shift+Z)">
+              Redo
+            </button>
+            <button type="button" className="button button--secondary button--small" onClick={() => void layout()}>
+              Tidy up
+            </button>
+          </>
+        )}
         <button
           type="button"
           className="button button--secondary button--small"
@@ -577,20 +610,35 @@ function Editor({ initial, types }: EditorProps) {
         <button type="button" className="button button--secondary button--small" onClick={() => flow.fitView({ ...FIT_VIEW, duration: 200 })}>
           Fit view
         </button>
-        <button
-          type="button"
-          className="button button--secondary button--small"
-          onClick={() => void save()}
-          aria-disabled={saving}
-          disabled={saving}
-          title="Save (Ctrl+S)"
-        >
-          {saving ? 'Saving…' : 'Save'}
-        </button>
-        <button type="button" className="button button--primary button--small" onClick={() => setRunOpen(true)}>
-          Run
-        </button>
+        {abilities.share && (
+          <button type="button" className="button button--secondary button--small" onClick={() => setSharing(true)}>
+            Share…
+          </button>
+        )}
+        {abilities.change && (
+          <button
+            type="button"
+            className="button button--secondary button--small"
+            onClick={() => void save()}
+            aria-disabled={saving}
+            disabled={saving}
+            title="Save (Ctrl+S)"
+          >
+            {saving ? 'Saving…' : 'Save'}
+          </button>
+        )}
+        {abilities.run && (
+          <button type="button" className="button button--primary button--small" onClick={() => setRunOpen(true)}>
+            Run
+          </button>
+        )}
       </div>
+      {readOnly && (
+        <p className="view-only view-only--bar" role="note" data-testid="view-only">
+          View only — you can't change this workflow.
+          {abilities.run ? ' You may run it.' : ''}
+        </p>
+      )}
       <div className="editor__messages" aria-live="polite">
         {message && (
           <p className={`editor__message editor__message--${message.kind}`} role={message.kind === 'error' ? 'alert' : 'status'}>
@@ -614,7 +662,7 @@ function Editor({ initial, types }: EditorProps) {
         )}
       </div>
       <div className="editor__body">
-        <Palette types={types} onAdd={addNode} />
+        <Palette types={types} onAdd={addNode} readOnly={readOnly} />
         <div className="editor__canvas" ref={wrapper} onDrop={onDrop} onDragOver={onDragOver} data-testid="canvas">
           <ReactFlow<SluiceNode, SluiceEdge>
             nodes={nodes}
@@ -625,7 +673,10 @@ function Editor({ initial, types }: EditorProps) {
             onConnect={onConnect}
             onNodeDragStop={onNodeDragStop}
             isValidConnection={isValidConnection}
-            deleteKeyCode={['Delete', 'Backspace']}
+            deleteKeyCode={readOnly ? null : DELETE_KEYS}
+            nodesDraggable={!readOnly}
+            nodesConnectable={!readOnly}
+            edgesReconnectable={!readOnly}
             multiSelectionKeyCode={['Meta', 'Control', 'Shift']}
             onlyRenderVisibleElements
             fitView
@@ -635,7 +686,8 @@ function Editor({ initial, types }: EditorProps) {
           >
             <Background />
             {showMiniMap && <MiniMap pannable zoomable ariaLabel="Mini map" />}
-            <Controls />
+            {/* Its lock toggles dragging and connecting: nothing to toggle on a read-only canvas. */}
+            <Controls showInteractive={!readOnly} />
           </ReactFlow>
         </div>
         <div className="editor__side">
@@ -649,7 +701,16 @@ function Editor({ initial, types }: EditorProps) {
           </div>
         {panel === 'history' ? (
           <aside className="inspector" aria-label="Versions">
-            <HistoryPanel workflow={workflow} diff={diff} onDiff={showDiff} onRolledBack={rolledBack} dirty={dirty} />
+            <HistoryPanel
+              workflow={workflow}
+              diff={diff}
+              onDiff={showDiff}
+              onRolledBack={rolledBack}
+              dirty={dirty}
+              canRollback={abilities.rollback}
+              canPublish={abilities.publish}
+              canRun={abilities.run}
+            />
           </aside>
         ) : single ? (
           <Inspector
@@ -661,25 +722,39 @@ function Editor({ initial, types }: EditorProps) {
             onSettings={onSettings}
             onRename={onRename}
             step={step}
+            readOnly={readOnly}
           />
         ) : (
           <aside className="inspector inspector--empty" aria-label="Inspector">
             <p className="muted">
-              {selected.length > 1
-                ? `${selected.length} nodes selected. Delete removes them; Ctrl+C copies them.`
-                : 'Select a node to edit its parameters. Drag from a node’s right edge to another node’s left edge to connect them.'}
+              {readOnly
+                ? selected.length > 1
+                  ? `${selected.length} nodes selected.`
+                  : 'Select a node to see its parameters.'
+                : selected.length > 1
+                  ? `${selected.length} nodes selected. Delete removes them; Ctrl+C copies them.`
+                  : 'Select a node to edit its parameters. Drag from a node’s right edge to another node’s left edge to connect them.'}
             </p>
           </aside>
         )}
         </div>
       </div>
-      <RunDialog
-        open={runOpen}
-        onClose={() => setRunOpen(false)}
-        onRun={startRun}
-        inputSchema={trigger?.data.params.input_schema as Record<string, unknown> | undefined}
-        needsSave={dirty}
-      />
+      {abilities.run && (
+        <RunDialog
+          open={runOpen}
+          onClose={() => setRunOpen(false)}
+          onRun={startRun}
+          inputSchema={trigger?.data.params.input_schema as Record<string, unknown> | undefined}
+          needsSave={dirty}
+        />
+      )}
+      {abilities.share && (
+        <ShareDialog
+          target={sharing ? { kind: 'workflow', id: workflow.id } : null}
+          objectName={workflow.name}
+          onClose={() => setSharing(false)}
+        />
+      )}
       <Dialog
         open={conflict !== null}
         title="Someone else saved this workflow"

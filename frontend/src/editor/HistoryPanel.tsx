@@ -13,6 +13,10 @@ interface HistoryPanelProps {
   /** After a rollback: the workflow as it now is. */
   onRolledBack: (workflow: Workflow) => void;
   dirty: boolean;
+  /** What the user may do: roll back, move tags, run (comparisons start runs). */
+  canRollback: boolean;
+  canPublish: boolean;
+  canRun: boolean;
 }
 
 function show(value: unknown): string {
@@ -20,7 +24,7 @@ function show(value: unknown): string {
 }
 
 /** Versions with author, time, reason and tags; compare any version with the current one; roll back; move tags. */
-export function HistoryPanel({ workflow, diff, onDiff, onRolledBack, dirty }: HistoryPanelProps) {
+export function HistoryPanel({ workflow, diff, onDiff, onRolledBack, dirty, canRollback, canPublish, canRun }: HistoryPanelProps) {
   const [page, setPage] = useState(1);
   const [versions, setVersions] = useState<Page<VersionInfo> | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -164,9 +168,11 @@ export function HistoryPanel({ workflow, diff, onDiff, onRolledBack, dirty }: Hi
                 <button type="button" className="button button--secondary button--small" onClick={() => void compare(v.version)}>
                   Compare with current
                 </button>
-                <button type="button" className="button button--secondary button--small" onClick={() => setRollingBack(v.version)}>
-                  Roll back to v{v.version}
-                </button>
+                {canRollback && (
+                  <button type="button" className="button button--secondary button--small" onClick={() => setRollingBack(v.version)}>
+                    Roll back to v{v.version}
+                  </button>
+                )}
               </div>
             )}
           </li>
@@ -175,51 +181,55 @@ export function HistoryPanel({ workflow, diff, onDiff, onRolledBack, dirty }: Hi
       {versions && (
         <Pager page={page} hasPrevious={!!versions.previous} hasNext={!!versions.next} onPage={setPage} />
       )}
-      <form className="history__tag" onSubmit={moveTag} aria-label="Move a tag">
-        <h3 className="inspector__subtitle">Tags</h3>
-        <label className="field">
-          <span className="field__label">Tag</span>
-          <input className="field__input" value={tagName} onChange={(e) => setTagName(e.target.value)} />
-        </label>
-        <label className="field">
-          <span className="field__label">Points at version</span>
-          <input
-            className="field__input"
-            type="number"
-            min={1}
-            max={workflow.revision}
-            value={tagVersion}
-            onChange={(e) => setTagVersion(Number(e.target.value))}
-          />
-        </label>
-        <button type="submit" className="button button--secondary button--small">
-          Move tag
-        </button>
-      </form>
-      <form className="history__tag" onSubmit={compareRunsWith} aria-label="Compare past runs">
-        <h3 className="inspector__subtitle">Compare before you promote</h3>
-        <label className="field">
-          <span className="field__label">Past run ids</span>
-          <input className="field__input field__input--mono" value={compareRuns} onChange={(e) => setCompareRuns(e.target.value)} />
-        </label>
-        <label className="field">
-          <span className="field__label">Run them on version</span>
-          <input
-            className="field__input"
-            type="number"
-            min={1}
-            max={workflow.revision}
-            value={compareVersion}
-            onChange={(e) => setCompareVersion(Number(e.target.value))}
-          />
-        </label>
-        <button type="submit" className="button button--secondary button--small">
-          Compare
-        </button>
-      </form>
+      {canPublish && (
+        <form className="history__tag" onSubmit={moveTag} aria-label="Move a tag">
+          <h3 className="inspector__subtitle">Tags</h3>
+          <label className="field">
+            <span className="field__label">Tag</span>
+            <input className="field__input" value={tagName} onChange={(e) => setTagName(e.target.value)} />
+          </label>
+          <label className="field">
+            <span className="field__label">Points at version</span>
+            <input
+              className="field__input"
+              type="number"
+              min={1}
+              max={workflow.revision}
+              value={tagVersion}
+              onChange={(e) => setTagVersion(Number(e.target.value))}
+            />
+          </label>
+          <button type="submit" className="button button--secondary button--small">
+            Move tag
+          </button>
+        </form>
+      )}
+      {canRun && (
+        <form className="history__tag" onSubmit={compareRunsWith} aria-label="Compare past runs">
+          <h3 className="inspector__subtitle">Compare before you promote</h3>
+          <label className="field">
+            <span className="field__label">Past run ids</span>
+            <input className="field__input field__input--mono" value={compareRuns} onChange={(e) => setCompareRuns(e.target.value)} />
+          </label>
+          <label className="field">
+            <span className="field__label">Run them on version</span>
+            <input
+              className="field__input"
+              type="number"
+              min={1}
+              max={workflow.revision}
+              value={compareVersion}
+              onChange={(e) => setCompareVersion(Number(e.target.value))}
+            />
+          </label>
+          <button type="submit" className="button button--secondary button--small">
+            Compare
+          </button>
+        </form>
+      )}
       {comparison && <ComparisonTable comparison={comparison} candidateLabel={`On version ${compareVersion}`} />}
       <RollbackDialog
-        version={rollingBack}
+        version={canRollback ? rollingBack : null}
         explanation={`A new version ${workflow.revision + 1} equal to version ${rollingBack} is saved; versions after it stay in the history.${dirty ? ' Your unsaved changes on the canvas are dropped.' : ''}`}
         onClose={() => setRollingBack(null)}
         onConfirm={rollback}

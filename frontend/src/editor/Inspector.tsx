@@ -14,11 +14,13 @@ interface InspectorProps {
   onSettings: (nodeId: string, settings: Record<string, unknown>) => void;
   onRename: (nodeId: string, next: string) => string | null;
   step: Step | null;
+  /** The user may not change the workflow: every field is shown disabled. */
+  readOnly?: boolean;
 }
 
 const EXPRESSION_FIELDS = ['expression'];
 
-function InspectorInner({ nodeId, data, info, suggestions, onParams, onSettings, onRename, step }: InspectorProps) {
+function InspectorInner({ nodeId, data, info, suggestions, onParams, onSettings, onRename, step, readOnly = false }: InspectorProps) {
   const node = { id: nodeId, data };
   const problems: Problem[] = node.data.problems;
   const other = problems.filter((p) => !p.field.startsWith('params.') && !p.field.startsWith('settings.'));
@@ -29,63 +31,66 @@ function InspectorInner({ nodeId, data, info, suggestions, onParams, onSettings,
         <h2 className="inspector__title">{info?.title ?? node.data.type}</h2>
         <p className="muted inspector__type">{node.data.type}</p>
       </header>
-      <div className="field">
-        <label className="field__label" htmlFor="node-id">
-          Node id
-        </label>
-        <input
-          id="node-id"
-          key={node.id}
-          className="field__input field__input--mono"
-          defaultValue={node.id}
-          onBlur={(e) => {
-            const error = onRename(node.id, e.target.value.trim());
-            if (error) {
-              e.target.setCustomValidity(error);
-              e.target.reportValidity();
-              e.target.value = node.id;
-            } else e.target.setCustomValidity('');
-          }}
-        />
-      </div>
-      {info?.description && <p className="inspector__description">{info.description}</p>}
-      {other.map((p) => (
-        <p key={`${p.field}:${p.message}`} className="notice notice--error">
-          {p.field}: {p.message}
-        </p>
-      ))}
-      <section aria-label="Parameters" className="inspector__section">
-        <h3 className="inspector__subtitle">Parameters</h3>
-        {info ? (
-          <SchemaForm
-            scope="params"
-            nodeId={node.id}
-            schema={info.params_schema}
-            values={node.data.params}
-            onChange={(params) => onParams(node.id, params)}
-            problems={problems}
-            suggestions={suggestions}
-            expressionFields={EXPRESSION_FIELDS}
+      {/* A disabled fieldset disables every control inside it, generated ones included. */}
+      <fieldset className="plain-fieldset" disabled={readOnly}>
+        <div className="field">
+          <label className="field__label" htmlFor="node-id">
+            Node id
+          </label>
+          <input
+            id="node-id"
+            key={node.id}
+            className="field__input field__input--mono"
+            defaultValue={node.id}
+            onBlur={(e) => {
+              const error = onRename(node.id, e.target.value.trim());
+              if (error) {
+                e.target.setCustomValidity(error);
+                e.target.reportValidity();
+                e.target.value = node.id;
+              } else e.target.setCustomValidity('');
+            }}
           />
-        ) : (
-          <p className="notice notice--error">Unknown node type {node.data.type}.</p>
+        </div>
+        {info?.description && <p className="inspector__description">{info.description}</p>}
+        {other.map((p) => (
+          <p key={`${p.field}:${p.message}`} className="notice notice--error">
+            {p.field}: {p.message}
+          </p>
+        ))}
+        <section aria-label="Parameters" className="inspector__section">
+          <h3 className="inspector__subtitle">Parameters</h3>
+          {info ? (
+            <SchemaForm
+              scope="params"
+              nodeId={node.id}
+              schema={info.params_schema}
+              values={node.data.params}
+              onChange={(params) => onParams(node.id, params)}
+              problems={problems}
+              suggestions={suggestions}
+              expressionFields={EXPRESSION_FIELDS}
+            />
+          ) : (
+            <p className="notice notice--error">Unknown node type {node.data.type}.</p>
+          )}
+        </section>
+        {info && info.speed === 'slow' && (
+          <details className="inspector__section" open={Object.keys(settings).length > 0}>
+            <summary className="inspector__subtitle">Retries and time limit</summary>
+            <SchemaForm
+              scope="settings"
+              nodeId={node.id}
+              schema={info.settings_schema}
+              values={settings}
+              onChange={(next) => onSettings(node.id, next)}
+              problems={problems}
+              suggestions={[]}
+              defaults={info.settings_defaults}
+            />
+          </details>
         )}
-      </section>
-      {info && info.speed === 'slow' && (
-        <details className="inspector__section" open={Object.keys(settings).length > 0}>
-          <summary className="inspector__subtitle">Retries and time limit</summary>
-          <SchemaForm
-            scope="settings"
-            nodeId={node.id}
-            schema={info.settings_schema}
-            values={settings}
-            onChange={(next) => onSettings(node.id, next)}
-            problems={problems}
-            suggestions={[]}
-            defaults={info.settings_defaults}
-          />
-        </details>
-      )}
+      </fieldset>
       {step && <StepDetail step={step} />}
     </aside>
   );

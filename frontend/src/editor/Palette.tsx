@@ -7,9 +7,11 @@ interface PaletteProps {
   types: ReadonlyMap<string, NodeTypeInfo>;
   /** Adds a node of the type in the middle of the view (the keyboard way to add). */
   onAdd: (type: string) => void;
+  /** The user may not change the workflow: the node types are listed but cannot be added. */
+  readOnly?: boolean;
 }
 
-function PaletteInner({ types, onAdd }: PaletteProps) {
+function PaletteInner({ types, onAdd, readOnly = false }: PaletteProps) {
   const [search, setSearch] = useState('');
   const groups = useMemo(() => {
     const needle = search.trim().toLowerCase();
@@ -35,7 +37,9 @@ function PaletteInner({ types, onAdd }: PaletteProps) {
         value={search}
         onChange={(e) => setSearch(e.target.value)}
       />
-      <p className="palette__hint muted">Drag onto the canvas, or press Enter to add.</p>
+      <p className="palette__hint muted">
+        {readOnly ? 'View only: nodes cannot be added to this workflow.' : 'Drag onto the canvas, or press Enter to add.'}
+      </p>
       {groups.length === 0 && <p className="muted">No node type matches.</p>}
       {groups.map(([category, list]) => (
         <section key={category} className="palette__group" aria-label={category}>
@@ -46,10 +50,15 @@ function PaletteInner({ types, onAdd }: PaletteProps) {
                 <button
                   type="button"
                   className="palette__item"
-                  draggable
+                  draggable={!readOnly}
+                  disabled={readOnly}
                   data-node-type={info.type}
                   title={info.description}
                   onDragStart={(event) => {
+                    if (readOnly) {
+                      event.preventDefault();
+                      return;
+                    }
                     event.dataTransfer.setData(DRAG_TYPE, info.type);
                     event.dataTransfer.effectAllowed = 'move';
                   }}

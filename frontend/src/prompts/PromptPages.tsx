@@ -1,5 +1,7 @@
 import { Fragment, useCallback, useEffect, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
+import { can, keepPermissions } from '../access/permissions';
+import { ShareDialog } from '../access/ShareDialog';
 import { ApiError, errorMessage } from '../api/client';
 import { type Comparison, type Page, type Prompt, type PromptDiff, type PromptVersion, api } from '../api/sluice';
 import { fromText, toText } from '../editor/SchemaForm';
@@ -138,6 +140,8 @@ function DiffLines({ lines }: { lines: string[] }) {
 
 export function PromptPage() {
   const { name = '' } = useParams();
+  const navigate = useNavigate();
+  const [deleting, setDeleting] = useState(false);
   const [prompt, setPrompt] = useState<Prompt | null>(null);
   const [draft, setDraft] = useState({ template: '', system: '', variables: '', defaults: '{}', reason: '' });
   const [error, setError] = useState<string | null>(null);
@@ -150,6 +154,7 @@ export function PromptPage() {
   const [tag, setTag] = useState({ name: 'production', version: 1 });
   const [compareForm, setCompareForm] = useState({ runs: '', version: 1 });
   const [comparison, setComparison] = useState<Comparison | null>(null);
+  const [sharing, setSharing] = useState(false);
 
   const adopt = useCallback((p: Prompt) => {
     setPrompt(p);
@@ -186,10 +191,26 @@ export function PromptPage() {
   if (!prompt) return <main id="main" className="page">{error ? <ErrorNotice message={error} /> : <p className="muted">Loading…</p>}</main>;
 
   const variables = draft.variables.split(',').map((v) => v.trim()).filter(Boolean);
+  const mayChange = can(prompt, 'change');
+  const mayRollback = can(prompt, 'rollback');
+  const mayPublish = can(prompt, 'publish');
+  const mayShare = can(prompt, 'share');
+  const mayDelete = can(prompt, 'delete');
+
+  async function remove() {
+    if (!prompt) return;
+    try {
+      await api.deletePrompt(prompt.name);
+      navigate('/prompts');
+    } catch (err) {
+      setDeleting(false);
+      setError(errorMessage(err));
+    }
+  }
 
   async function save(event: React.FormEvent) {
     event.preventDefault();
-    if (!prompt) return;
+    if (!prompt || !mayChange) return;
     const defaults = fromText(draft.defaults);
     if (!defaults.ok) {
       setError(`Defaults: ${defaults.message}`);
@@ -200,7 +221,7 @@ export function PromptPage() {
         revision: prompt.revision, template: draft.template, system: draft.system, variables,
         defaults: (defaults.value ?? {}) as Record<string, unknown>, reason: draft.reason,
       });
-      adopt(saved);
+      adopt(keepPermissions(saved, prompt));
       loadVersions();
       setError(null);
       setNotice(`Saved as version ${saved.revision}`);
@@ -225,8 +246,27 @@ export function PromptPage() {
         <h1 className="page__title">
           {prompt.name} <span className="muted">version {prompt.revision}</span>
         </h1>
-        <Link to="/prompts">← Prompts</Link>
+        <div className="page__actions">
+          {mayShare && (
+            <button type="button" className="button button--secondary" onClick={() => setSharing(true)}>
+              Share…
+            </button>
+          )}
+          {mayDelete && (
+            <button type="button" className="button button--danger" onClick={() => setDeleting(true)}>
+              Delete
+            </button>
+          )}
+          <Link className="button button--secondary" to="/prompts">
+            ← Prompts
+          </Link>
+        </div>
       </div>
+      {!mayChange && (
+        <p className="view-only" role="note" data-testid="view-only">
+          View only — you can't change this prompt.
+        </p>
+      )}
       <ErrorNotice message={error} />
       {notice && (
         <p className="notice notice--ok" role="status">
@@ -235,32 +275,36 @@ export function PromptPage() {
       )}
       <div className="prompt-layout">
         <form className="panel" onSubmit={save} aria-label="Prompt">
-          <label className="field">
-            <span className="field__label">System message</span>
-            <textarea className="field__input field__input--mono" rows={3} value={draft.system} onChange={(e) => setDraft({ ...draft, system: e.target.value })} />
-          </label>
-          <label className="field">
-            <span className="field__label">Template</span>
-            <textarea className="field__input field__input--mono" rows={8} value={draft.template} onChange={(e) => setDraft({ ...draft, template: e.target.value })} />
-          </label>
-          <Highlighted template={draft.template} variables={variables} />
-          <label className="field">
-            <span className="field__label">Variables (comma-separated)</span>
-            <input className="field__input field__input--mono" value={draft.variables} onChange={(e) => setDraft({ ...draft, variables: e.target.value })} />
-          </label>
-          <label className="field">
-            <span className="field__label">Model defaults (JSON: profile, temperature, max_tokens, output_schema)</span>
-            <textarea className="field__input field__input--mono" rows={3} value={draft.defaults} onChange={(e) => setDraft({ ...draft, defaults: e.target.value })} />
-          </label>
-          <label className="field">
-            <span className="field__label">Why this change</span>
-            <input className="field__input" value={draft.reason} onChange={(e) => setDraft({ ...draft, reason: e.target.value })} />
-          </label>
-          <div>
-            <button type="submit" className="button button--primary">
-              Save
-            </button>
-          </div>
+          <fieldset className="plain-fieldset" disabled={!mayChange}>
+            <label className="field">
+              <span className="field__label">System message</span>
+              <textarea className="field__input field__input--mono" rows={3} value={draft.system} onChange={(e) => setDraft({ ...draft, system: e.target.value })} />
+            </label>
+            <label className="field">
+              <span className="field__label">Template</span>
+              <textarea className="field__input field__input--mono" rows={8} value={draft.template} onChange={(e) => setDraft({ ...draft, template: e.target.value })} />
+            </label>
+            <Highlighted template={draft.template} variables={variables} />
+            <label className="field">
+              <span className="field__label">Variables (comma-separated)</span>
+              <input className="field__input field__input--mono" value={draft.variables} onChange={(e) => setDraft({ ...draft, variables: e.target.value })} />
+            </label>
+            <label className="field">
+              <span className="field__label">Model defaults (JSON: profile, temperature, max_tokens, output_schema)</span>
+              <textarea className="field__input field__input--mono" rows={3} value={draft.defaults} onChange={(e) => setDraft({ ...draft, defaults: e.target.value })} />
+            </label>
+            <label className="field">
+              <span className="field__label">Why this change</span>
+              <input className="field__input" value={draft.reason} onChange={(e) => setDraft({ ...draft, reason: e.target.value })} />
+            </label>
+          </fieldset>
+          {mayChange && (
+            <div>
+              <button type="submit" className="button button--primary">
+                Save
+              </button>
+            </div>
+          )}
         </form>
         <div className="prompt-side">
           <section className="panel" aria-label="Preview">
@@ -313,9 +357,11 @@ export function PromptPage() {
                       <button type="button" className="button button--secondary button--small" onClick={() => void run(async () => setDiff(await api.promptDiff(prompt.name, v.version, prompt.revision)))}>
                         Diff with current
                       </button>
-                      <button type="button" className="button button--secondary button--small" onClick={() => setRollingBack(v.version)}>
-                        Roll back to v{v.version}
-                      </button>
+                      {mayRollback && (
+                        <button type="button" className="button button--secondary button--small" onClick={() => setRollingBack(v.version)}>
+                          Roll back to v{v.version}
+                        </button>
+                      )}
                     </div>
                   )}
                 </li>
@@ -330,29 +376,31 @@ export function PromptPage() {
                 {diff.system.length > 0 && <DiffLines lines={diff.system} />}
               </section>
             )}
-            <form
-              className="history__tag"
-              aria-label="Move a prompt tag"
-              onSubmit={(e) => {
-                e.preventDefault();
-                void run(async () => {
-                  await api.promptMoveTag(prompt.name, tag.name.trim(), tag.version);
-                  loadVersions();
-                });
-              }}
-            >
-              <label className="field">
-                <span className="field__label">Tag</span>
-                <input className="field__input" value={tag.name} onChange={(e) => setTag({ ...tag, name: e.target.value })} />
-              </label>
-              <label className="field">
-                <span className="field__label">Points at version</span>
-                <input className="field__input" type="number" min={1} value={tag.version} onChange={(e) => setTag({ ...tag, version: Number(e.target.value) })} />
-              </label>
-              <button type="submit" className="button button--secondary button--small">
-                Move tag
-              </button>
-            </form>
+            {mayPublish && (
+              <form
+                className="history__tag"
+                aria-label="Move a prompt tag"
+                onSubmit={(e) => {
+                  e.preventDefault();
+                  void run(async () => {
+                    await api.promptMoveTag(prompt.name, tag.name.trim(), tag.version);
+                    loadVersions();
+                  });
+                }}
+              >
+                <label className="field">
+                  <span className="field__label">Tag</span>
+                  <input className="field__input" value={tag.name} onChange={(e) => setTag({ ...tag, name: e.target.value })} />
+                </label>
+                <label className="field">
+                  <span className="field__label">Points at version</span>
+                  <input className="field__input" type="number" min={1} value={tag.version} onChange={(e) => setTag({ ...tag, version: Number(e.target.value) })} />
+                </label>
+                <button type="submit" className="button button--secondary button--small">
+                  Move tag
+                </button>
+              </form>
+            )}
           </section>
         </div>
       </div>
@@ -381,12 +429,12 @@ export function PromptPage() {
         {comparison && <ComparisonTable comparison={comparison} candidateLabel={`With version ${compareForm.version}`} />}
       </section>
       <RollbackDialog
-        version={rollingBack}
+        version={mayRollback ? rollingBack : null}
         explanation={`A new version equal to version ${rollingBack} is saved; later versions stay in the history.`}
         onClose={() => setRollingBack(null)}
         onConfirm={(version, reason) =>
           run(async () => {
-            const updated = await api.promptRollback(prompt.name, version, reason);
+            const updated = keepPermissions(await api.promptRollback(prompt.name, version, reason), prompt);
             setRollingBack(null);
             adopt(updated);
             loadVersions();
@@ -394,6 +442,26 @@ export function PromptPage() {
           })
         }
       />
+      {mayShare && (
+        <ShareDialog target={sharing ? { kind: 'prompt', name: prompt.name } : null} objectName={prompt.name} onClose={() => setSharing(false)} />
+      )}
+      <Dialog
+        open={deleting}
+        title={`Delete “${prompt.name}”?`}
+        onClose={() => setDeleting(false)}
+        footer={
+          <>
+            <button type="button" className="button button--secondary" onClick={() => setDeleting(false)}>
+              Cancel
+            </button>
+            <button type="button" className="button button--danger" onClick={() => void remove()}>
+              Delete prompt
+            </button>
+          </>
+        }
+      >
+        <p>Its versions and tags go with it; runs keep the text they rendered. Workflows that render it will fail until they name another prompt.</p>
+      </Dialog>
     </main>
   );
 }

@@ -1,7 +1,8 @@
 import { Background, Controls, type NodeChange, ReactFlow, ReactFlowProvider, applyNodeChanges } from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
 import { useCallback, useEffect, useMemo, useState } from 'react';
-import { Link, useParams, useSearchParams } from 'react-router';
+import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
+import { can, keepPermissions } from '../access/permissions';
 import { errorMessage } from '../api/client';
 import { api, type Page, type Run, type RunSummary, type Step } from '../api/sluice';
 import { type SluiceNode, toFlow, upstreamOf } from '../editor/graph';
@@ -9,6 +10,7 @@ import { StepDetail } from '../editor/Inspector';
 import { FIT_VIEW, NodeTypesContext, nodeTypes } from '../editor/SluiceNodeView';
 import { useNodeTypes } from '../editor/useNodeTypes';
 import '../editor/editor.css';
+import { downloadJson } from '../ui/download';
 import { ErrorNotice, JsonBlock, Pager, StatusPill, duration, formatTime } from '../ui/format';
 import { isTerminal, useRunEvents } from './runEvents';
 
@@ -134,9 +136,12 @@ export function RunsPage() {
 
 export function RunPage() {
   const { id = '' } = useParams();
+  const navigate = useNavigate();
   const { types } = useNodeTypes();
   const [run, setRun] = useState<Run | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [actionError, setActionError] = useState<string | null>(null);
+  const [busy, setBusy] = useState<'rerun' | 'evidence' | 'cancel' | null>(null);
   const [selected, setSelected] = useState<string | null>(null);
   const live = useRunEvents(id);
 
@@ -184,6 +189,22 @@ export function RunPage() {
 
   const status = isTerminal(live.status) || live.status === 'connecting' || live.status === 'lost' ? run.status : live.status;
   const step = selected ? (steps.get(selected) ?? null) : null;
+  // Running again needs the right to run the run's workflow; cancelling that too, or having started the run.
+  const mayRun = can(run, 'run');
+  const mayCancel = mayRun || can(run, 'cancel');
+
+  async function act(kind: 'rerun' | 'evidence' | 'cancel', action: () => Promise<void>) {
+    setBusy(kind);
+    setActionError(null);
+    try {
+      await action();
+    } catch (err) {
+      setActionError(errorMessage(err));
+    } finally {
+      setBusy(null);
+    }
+  }
+  const current = run;
   return (
     <main id="main" className="page page--wide" tabIndex={-1}>
       <div className="page__header">
@@ -194,13 +215,39 @@ export function RunPage() {
           <Link className="button button--secondary" to={`/workflows/${run.workflow}`}>
             {run.workflow_name} (version {run.version})
           </Link>
-          {!isTerminal(status) && (
-            <button type="button" className="button button--secondary" onClick={() => api.cancelRun(run.id).then(setRun).catch((e) => setError(errorMessage(e)))}>
+          <button
+            type="button"
+            className="button button--secondary"
+            disabled={busy === 'evidence'}
+            onClick={() =>
+              void act('evidence', async () => downloadJson(`run-${current.id}-evidence.json`, await api.evidence(current.id)))
+            }
+          >
+            Evidence (JSON)
+          </button>
+          {mayRun && isTerminal(status) && (
+            <button
+              type="button"
+              className="button button--secondary"
+              disabled={busy === 'rerun'}
+              onClick={() => void act('rerun', async () => navigate(`/runs/${(await api.rerun(current.id)).id}`))}
+            >
+              Run again
+            </button>
+          )}
+          {mayCancel && !isTerminal(status) && (
+            <button
+              type="button"
+              className="button button--secondary"
+              disabled={busy === 'cancel'}
+              onClick={() => void act('cancel', async () => setRun(keepPermissions(await api.cancelRun(current.id), current)))}
+            >
               Cancel run
             </button>
           )}
         </div>
       </div>
+      <ErrorNotice message={actionError} />
       <dl className="facts facts--inline">
         <dt>Trigger</dt>
         <dd>{run.trigger}</dd>

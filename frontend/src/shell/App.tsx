@@ -1,5 +1,9 @@
 import { Navigate, Outlet, RouterProvider, createBrowserRouter } from 'react-router';
+import { canReadAudit } from '../access/permissions';
+import { AccountPage } from '../account/AccountPage';
+import { AuditPage } from '../audit/AuditPage';
 import { BatchPage, BatchesPage } from '../batches/BatchPages';
+import { CredentialListPage, CredentialPage } from '../credentials/CredentialPages';
 import { EditorPage } from '../editor/EditorPage';
 import { LiveEventsPanel } from '../live/LiveEventsPanel';
 import { PromptListPage, PromptPage } from '../prompts/PromptPages';
@@ -7,7 +11,7 @@ import { RunPage, RunsPage } from '../runs/RunPages';
 import { StatusPanel } from '../status/StatusPanel';
 import { WorkflowListPage } from '../workflows/WorkflowListPage';
 import { Header } from './Header';
-import { useMe } from './useMe';
+import { MeContext, useMe, useMeContext } from './useMe';
 import './shell.css';
 
 interface AppProps {
@@ -20,23 +24,23 @@ function Layout({ initialUsername }: AppProps) {
   const me = meState.status === 'ready' ? meState.me : null;
   const username = me?.username ?? (initialUsername || null);
   return (
-    <>
+    <MeContext.Provider value={meState}>
       <a className="skip-link" href="#main">
         Skip to main content
       </a>
-      <Header username={username} />
+      <Header username={username} canAudit={canReadAudit(me)} />
       {meState.status === 'error' && (
         <p className="notice notice--error" role="alert">
           Could not load your account: {meState.message}
         </p>
       )}
       <Outlet />
-    </>
+    </MeContext.Provider>
   );
 }
 
 function StatusPage() {
-  const meState = useMe();
+  const meState = useMeContext();
   return (
     <main id="main" className="page" tabIndex={-1}>
       <h1 className="page__title">System status</h1>
@@ -73,6 +77,10 @@ export function buildRouter(initialUsername: string) {
         { path: '/runs/:id', element: <RunPage /> },
         { path: '/batches', element: <BatchesPage /> },
         { path: '/batches/:id', element: <BatchPage /> },
+        { path: '/credentials', element: <CredentialListPage /> },
+        { path: '/credentials/:id', element: <CredentialPage /> },
+        { path: '/account', element: <AccountPage /> },
+        { path: '/audit', element: <AuditPage /> },
         { path: '/status', element: <StatusPage /> },
         { path: '*', element: <NotFound /> },
       ],

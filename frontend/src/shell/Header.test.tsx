@@ -18,12 +18,24 @@ describe('Header', () => {
 
     expect(html).toMatch(/^<header/);
     expect(html).toContain('Sluice');
-    expect(html).toContain('Signed in as <strong>admin</strong>');
+    expect(html).toMatch(/Signed in as <a[^>]*href="\/account"[^>]*><strong>admin<\/strong><\/a>/);
     expect(html).toMatch(/<form[^>]*action="\/accounts\/logout\/" method="post"/);
     expect(html).toContain('<input type="hidden" name="csrfmiddlewaretoken" value="tok+1"/>');
     expect(html).toMatch(/<button type="submit"[^>]*>Sign out<\/button>/);
     expect(html).toContain('<nav class="app-nav" aria-label="Main">');
     expect(html).toMatch(/href="\/workflows"[^>]*>Workflows</);
+    expect(html).toMatch(/href="\/credentials"[^>]*>Credentials</);
+    // The audit log is for staff and superusers only.
+    expect(html).not.toContain('href="/audit"');
+  });
+
+  it('links the audit log for those who may read it', () => {
+    const html = renderToStaticMarkup(
+      <MemoryRouter>
+        <Header username="root" canAudit />
+      </MemoryRouter>,
+    );
+    expect(html).toMatch(/href="\/audit"[^>]*>Audit</);
   });
 
   it('does not invent a username', () => {

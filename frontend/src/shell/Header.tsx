@@ -1,9 +1,11 @@
-import { NavLink } from 'react-router';
+import { Link, NavLink } from 'react-router';
 import { SignOutForm } from './SignOutForm';
 
 interface HeaderProps {
   /** null while it is not known yet. */
   username: string | null;
+  /** Staff and superusers: the Audit log is in the navigation. */
+  canAudit?: boolean;
 }
 
 function Logo() {
@@ -16,7 +18,7 @@ function Logo() {
   );
 }
 
-export function Header({ username }: HeaderProps) {
+export function Header({ username, canAudit = false }: HeaderProps) {
   return (
     <header className="app-header">
       <div className="app-header__inner">
@@ -29,16 +31,23 @@ export function Header({ username }: HeaderProps) {
           <NavLink to="/prompts">Prompts</NavLink>
           <NavLink to="/runs">Runs</NavLink>
           <NavLink to="/batches">Batches</NavLink>
+          <NavLink to="/credentials">Credentials</NavLink>
+          {canAudit && <NavLink to="/audit">Audit</NavLink>}
           <NavLink to="/status">Status</NavLink>
         </nav>
         <div className="app-header__account">
           <span className="app-header__user">
             {username ? (
               <>
-                Signed in as <strong>{username}</strong>
+                Signed in as{' '}
+                <Link to="/account" className="app-header__account-link" title="Your account and API tokens">
+                  <strong>{username}</strong>
+                </Link>
               </>
             ) : (
-              'Signed in'
+              <Link to="/account" className="app-header__account-link">
+                Signed in
+              </Link>
             )}
           </span>
           <SignOutForm />

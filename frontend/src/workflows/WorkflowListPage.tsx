@@ -3,7 +3,10 @@ import { Link, useNavigate } from 'react-router';
 import { errorMessage } from '../api/client';
 import { api, type Graph, type Page, type WorkflowSummary } from '../api/sluice';
 import { BatchUploadDialog } from '../batches/BatchUploadDialog';
+import { can } from '../access/permissions';
+import { ShareDialog } from '../access/ShareDialog';
 import { Dialog } from '../ui/Dialog';
+import { downloadJson, safeFileName } from '../ui/download';
 import { ErrorNotice, Pager, StatusPill, formatTime } from '../ui/format';
 
 const STARTER: Graph = {
@@ -21,13 +24,7 @@ const ORDERINGS = [
 const STATUSES = ['', 'succeeded', 'failed', 'running', 'waiting', 'queued', 'cancelled', 'never'];
 
 function download(name: string, data: unknown) {
-  const blob = new Blob([JSON.stringify(data, null, 2)], { type: 'application/json' });
-  const url = URL.createObjectURL(blob);
-  const link = document.createElement('a');
-  link.href = url;
-  link.download = `${name.replace(/[^A-Za-z0-9_-]+/g, '-') || 'workflow'}.sluice.json`;
-  link.click();
-  URL.revokeObjectURL(url);
+  downloadJson(`${safeFileName(name, 'workflow')}.sluice.json`, data);
 }
 
 export function WorkflowListPage() {
@@ -43,6 +40,7 @@ export function WorkflowListPage() {
   const [newName, setNewName] = useState('');
   const [deleting, setDeleting] = useState<WorkflowSummary | null>(null);
   const [batchFor, setBatchFor] = useState<WorkflowSummary | null>(null);
+  const [sharing, setSharing] = useState<WorkflowSummary | null>(null);
   const fileInput = useRef<HTMLInputElement>(null);
 
   const load = useCallback(() => {
@@ -197,9 +195,11 @@ export function WorkflowListPage() {
                   <Link className="button button--secondary button--small" to={`/runs?workflow=${w.id}`}>
                     Runs
                   </Link>
-                  <button type="button" className="button button--secondary button--small" onClick={() => setBatchFor(w)}>
-                    Batch…
-                  </button>
+                  {can(w, 'run') && (
+                    <button type="button" className="button button--secondary button--small" onClick={() => setBatchFor(w)}>
+                      Batch…
+                    </button>
+                  )}
                   <button
                     type="button"
                     className="button button--secondary button--small"
@@ -214,9 +214,16 @@ export function WorkflowListPage() {
                   >
                     Duplicate
                   </button>
-                  <button type="button" className="button button--danger button--small" onClick={() => setDeleting(w)}>
-                    Delete
-                  </button>
+                  {can(w, 'share') && (
+                    <button type="button" className="button button--secondary button--small" onClick={() => setSharing(w)}>
+                      Share…
+                    </button>
+                  )}
+                  {can(w, 'delete') && (
+                    <button type="button" className="button button--danger button--small" onClick={() => setDeleting(w)}>
+                      Delete
+                    </button>
+                  )}
                 </td>
               </tr>
             ))}
@@ -278,6 +285,11 @@ export function WorkflowListPage() {
         <p>The workflow, its versions and its runs are deleted. This cannot be undone.</p>
       </Dialog>
       {batchFor && <BatchUploadDialog workflow={batchFor} onClose={() => setBatchFor(null)} />}
+      <ShareDialog
+        target={sharing ? { kind: 'workflow', id: sharing.id } : null}
+        objectName={sharing?.name ?? ''}
+        onClose={() => setSharing(null)}
+      />
     </main>
   );
 }
