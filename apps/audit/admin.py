@@ -10,7 +10,7 @@ class AuditEntryAdmin(admin.ModelAdmin):
     list_display = ["seq", "at", "actor", "source", "action", "object_type", "object_id", "object_repr"]
     list_filter = ["action", "object_type"]
     search_fields = ["actor", "object_id", "object_repr"]
-    ordering = ["-seq"]
+    ordering = ["-id"]
 
     def has_add_permission(self, request) -> bool:
         return False

@@ -32,6 +32,12 @@ class AuditViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     permission_classes = [IsStaff]
     lookup_field = "seq"
 
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        from apps.audit.services import audit_seal
+
+        audit_seal()  # what was just recorded is listed with its place in the chain
+
     def get_queryset(self):
         from apps.engine.api import _datetime_param
 

@@ -16,7 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from apps.audit.models import AuditEntry
-from apps.audit.services import audit_record
+from apps.audit.services import audit_record, audit_seal
 
 FORMAT = "sluice.evidence/1"
 
@@ -65,12 +65,13 @@ def _audit_entries(run) -> list[dict[str, Any]]:
         {"seq": e.seq, "at": _iso(e.at), "actor": e.actor, "source": e.source, "action": e.action,
          "object_type": e.object_type, "object_id": e.object_id, "summary": e.summary, "hash": e.hash,
          "prev_hash": e.prev_hash}
-        for e in AuditEntry.objects.filter(about).order_by("seq")
+        for e in AuditEntry.objects.filter(about).order_by("id")
     ]  # fmt: skip
 
 
 def run_evidence(*, run, user) -> dict[str, Any]:
     """The document for one run the user may see; exporting it is audited too."""
+    audit_seal()  # the run's entries are in the document with their place in the chain
     version = run.workflow_version
     steps = list(run.steps.order_by("sequence", "id"))
     document = {

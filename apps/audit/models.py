@@ -4,13 +4,17 @@ from django.db import models
 
 
 class AuditEntry(models.Model):
-    """Who did what to which object, when and from where. Never updated, never deleted.
+    """Who did what to which object, when and from where. Never changed, never deleted.
 
-    No foreign keys on purpose: deleting a user or an object must not touch the record of
-    what they did (``actor`` and ``object_repr`` keep the names as they were).
+    An entry is written with the change it records, then *sealed* into the hash chain: given
+    its place (``seq``), the previous entry's hash and its own (``audit_seal``, every few
+    seconds and before the log is read or verified). After that the database refuses any
+    change to it. No foreign keys on purpose: deleting a user or an object must not touch the
+    record of what they did (``actor`` and ``object_repr`` keep the names as they were).
     """
 
-    seq = models.PositiveBigIntegerField(unique=True)
+    # Null until sealed; then 1, 2, 3 … in chain order.
+    seq = models.PositiveBigIntegerField(unique=True, null=True, blank=True)
     at = models.DateTimeField(db_index=True)
     actor_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     actor = models.CharField(max_length=150, blank=True)
@@ -20,12 +24,12 @@ class AuditEntry(models.Model):
     object_id = models.CharField(max_length=64, blank=True)
     object_repr = models.CharField(max_length=200, blank=True)
     summary = models.JSONField(default=dict, blank=True)
-    prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64)
+    prev_hash = models.CharField(max_length=64, blank=True)
+    hash = models.CharField(max_length=64, blank=True)
 
     class Meta:
-        ordering = ["-seq"]
-        indexes = [models.Index(fields=["object_type", "object_id", "seq"])]
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["object_type", "object_id", "id"])]
         verbose_name_plural = "audit entries"
 
     def __str__(self) -> str:
@@ -33,7 +37,7 @@ class AuditEntry(models.Model):
 
 
 class AuditHead(models.Model):
-    """One row: the last sequence number and hash. Appending locks it, so the chain has no forks."""
+    """One row: the last sealed sequence number and hash. Sealing locks it, so the chain has no forks."""
 
     seq = models.PositiveBigIntegerField(default=0)
     hash = models.CharField(max_length=64)

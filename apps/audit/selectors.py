@@ -9,7 +9,7 @@ from apps.audit.models import AuditEntry
 
 def entries(*, actor: str = "", action: str = "", object_type: str = "", object_id: str = "", since=None,
             until=None) -> QuerySet[AuditEntry]:  # fmt: skip
-    queryset = AuditEntry.objects.order_by("-seq")
+    queryset = AuditEntry.objects.order_by("-id")
     if actor:
         queryset = queryset.filter(actor=actor)
     if action:

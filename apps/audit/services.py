@@ -1,8 +1,10 @@
-"""Appending to the audit log, and checking its hash chain.
+"""Appending to the audit log, sealing it into a hash chain, and checking the chain.
 
-Every entry's ``hash`` is the SHA-256 of its own fields and the previous entry's hash, so
-changing, removing or inserting a row breaks the chain from there on; ``verify_chain``
-(``python manage.py verify_audit``) finds the first entry that does not add up.
+An entry is written with the change it records (one INSERT, no lock). ``audit_seal`` — run
+by beat every few seconds, and before the log is listed, exported or verified — then gives
+each new entry its place and its ``hash``: the SHA-256 of its own fields and the previous
+entry's hash. Changing, removing or inserting a sealed row breaks the chain from there on;
+``verify_chain`` (``python manage.py verify_audit``) finds the first entry that does not add up.
 """
 
 from __future__ import annotations
@@ -64,38 +66,48 @@ def object_ref(obj) -> tuple[str, str, str]:
     return obj._meta.model_name, str(obj.pk), str(obj)[:200]
 
 
-@transaction.atomic
 def audit_record(*, action: str, user=None, obj=None, summary: dict | None = None, object_type: str = "",
                  object_id: str = "", object_repr: str = "", source: str | None = None,
                  actor: str | None = None) -> AuditEntry:  # fmt: skip
-    """Append one entry, in the caller's transaction (a rolled-back change leaves no entry).
+    """Write one entry, in the caller's transaction (a rolled-back change leaves no entry).
 
-    The head row is locked for the rest of the transaction, so entries are chained one after
-    the other even with many processes writing (SQLite's writer lock does the same there).
+    It is one INSERT and takes no lock, so recording never makes busy writers wait on each
+    other; ``audit_seal`` chains the new entries a moment later.
     """
     if obj is not None:
         object_type, object_id, object_repr = object_ref(obj)
-    head = AuditHead.objects.select_for_update().filter(pk=1).first()
-    if head is None:  # a database emptied by hand (or by a test run): the chain starts again
-        head, _ = AuditHead.objects.get_or_create(pk=1, defaults={"seq": 0, "hash": GENESIS})
     authenticated = user is not None and getattr(user, "is_authenticated", False)
-    fields = {
-        "seq": head.seq + 1,
+    return AuditEntry.objects.create(
         # Microseconds only: the hash must match what the database gives back.
-        "at": timezone.now().astimezone(UTC),
-        "actor_id": user.pk if authenticated else None,
-        "actor": (actor if actor is not None else (user.get_username() if authenticated else ""))[:150],
-        "source": (source or _source.get())[:64],
-        "action": action,
-        "object_type": object_type[:64],
-        "object_id": str(object_id)[:64],
-        "object_repr": object_repr[:200],
-        "summary": _canonical(summary or {}),
-        "prev_hash": head.hash,
-    }
-    entry = AuditEntry.objects.create(**fields, hash=entry_digest(**fields))
-    AuditHead.objects.filter(pk=1).update(seq=entry.seq, hash=entry.hash)
-    return entry
+        at=timezone.now().astimezone(UTC),
+        actor_id=user.pk if authenticated else None,
+        actor=(actor if actor is not None else (user.get_username() if authenticated else ""))[:150],
+        source=(source or _source.get())[:64],
+        action=action,
+        object_type=object_type[:64],
+        object_id=str(object_id)[:64],
+        object_repr=object_repr[:200],
+        summary=_canonical(summary or {}),
+    )
+
+
+def audit_seal(*, limit: int = 10_000) -> int:
+    """Chain the entries written since the last seal, in the order they were written; returns
+    how many. The head row is locked meanwhile, so two sealers never fork the chain."""
+    with transaction.atomic():
+        head = AuditHead.objects.select_for_update().filter(pk=1).first()
+        if head is None:  # a database emptied by hand (or by a test run): the chain starts again
+            head, _ = AuditHead.objects.get_or_create(pk=1, defaults={"seq": 0, "hash": GENESIS})
+        pending = list(AuditEntry.objects.filter(seq__isnull=True).order_by("id")[:limit])
+        seq, previous = head.seq, head.hash
+        for entry in pending:
+            seq += 1
+            entry.seq, entry.prev_hash = seq, previous
+            entry.hash = previous = _digest_of(entry)
+        AuditEntry.objects.bulk_update(pending, ["seq", "prev_hash", "hash"], batch_size=500)
+        if pending:
+            AuditHead.objects.filter(pk=1).update(seq=seq, hash=previous)
+    return len(pending)
 
 
 @dataclass(frozen=True)
@@ -105,7 +117,7 @@ class ChainProblem:
 
 
 def verify_chain(*, batch_size: int = 2000) -> tuple[int, ChainProblem | None]:
-    """(entries checked, the first problem or None). Reads in order, a batch at a time."""
+    """(sealed entries checked, the first problem or None). Reads in order, a batch at a time."""
     expected_prev, expected_seq, checked = GENESIS, 1, 0
     for entry in _in_order(batch_size):
         if entry.seq != expected_seq:
@@ -124,7 +136,7 @@ def verify_chain(*, batch_size: int = 2000) -> tuple[int, ChainProblem | None]:
 def _in_order(batch_size: int) -> Iterator[AuditEntry]:
     last = 0
     while True:
-        rows = list(AuditEntry.objects.filter(seq__gt=last).order_by("seq")[:batch_size])
+        rows = list(AuditEntry.objects.filter(seq__gt=last).order_by("seq")[:batch_size])  # sealed ones
         if not rows:
             return
         yield from rows

@@ -91,7 +91,9 @@ class _GuardedBackend(httpcore.SyncBackend):
         raise last_error or httpcore.ConnectError(f"cannot connect to {host}")
 
 
-def client(*, timeout: float = 30, follow_redirects: bool = True, max_redirects: int = 5) -> httpx.Client:
+def client(
+    *, timeout: float = 30, follow_redirects: bool = True, max_redirects: int = 5, event_hooks: dict | None = None
+) -> httpx.Client:
     """An httpx client whose every connection goes through the address check."""
     transport = httpx.HTTPTransport(retries=0)
     transport._pool = httpcore.ConnectionPool(  # the public constructor has no backend hook
@@ -106,6 +108,7 @@ def client(*, timeout: float = 30, follow_redirects: bool = True, max_redirects:
         follow_redirects=follow_redirects,
         max_redirects=max_redirects,
         trust_env=False,
+        event_hooks=event_hooks or {},
     )
 
 
@@ -132,13 +135,26 @@ def request(
     content: str | bytes | None = None,
     timeout: float = 30,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    sensitive_headers: tuple[str, ...] = (),
 ) -> Response:
-    """One outbound request with the address check, a timeout and a size limit."""
+    """One outbound request with the address check, a timeout and a size limit.
+
+    ``sensitive_headers`` (a credential's) go only to the URL's own origin: a redirect to
+    another scheme, host or port drops them, as httpx does with ``Authorization``.
+    """
     parsed = httpx.URL(url)
     if parsed.scheme not in ("http", "https"):
         raise OutboundBlocked(f"only http and https URLs are allowed, not {parsed.scheme or 'none'}")
+    origin = (parsed.scheme, parsed.host, parsed.port)
+
+    def keep_to_origin(outgoing: httpx.Request) -> None:
+        if (outgoing.url.scheme, outgoing.url.host, outgoing.url.port) != origin:
+            for name in sensitive_headers:
+                outgoing.headers.pop(name, None)
+
+    hooks = {"request": [keep_to_origin]} if sensitive_headers else None
     with (
-        client(timeout=timeout) as http,
+        client(timeout=timeout, event_hooks=hooks) as http,
         http.stream(method, url, headers=headers, params=params, json=json, content=content) as response,
     ):
         declared = response.headers.get("content-length")

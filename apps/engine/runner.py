@@ -257,12 +257,13 @@ class _Advance:
         if self.failure is not None:
             run.status = RunStatus.FAILED
             run.error = self.failure
-            run.finished_at = self.now
+            # Now, not the pass's start: the run ends after the steps this pass ran.
+            run.finished_at = timezone.now()
             self.slow = []
         elif is_settled(self.loaded.graph, self.states):
             run.status = RunStatus.SUCCEEDED
             run.output = self._output()
-            run.finished_at = self.now
+            run.finished_at = timezone.now()
         else:
             in_flight = [s.status for s in self.states.values() if s.status in IN_FLIGHT]
             waiting = in_flight and all(status == Status.WAITING for status in in_flight)

@@ -92,6 +92,8 @@ class Use:
 
     headers: dict[str, str]
     secret: str
+    # Other forms the secret travels in (a basic pair's base64), to redact as well.
+    encoded: tuple[str, ...] = ()
 
 
 def credential_use(*, reference, user_id: int | None, url: str, run_id: str = "", node_id: str = "") -> Use:
@@ -117,16 +119,12 @@ def credential_use(*, reference, user_id: int | None, url: str, run_id: str = ""
     with transaction.atomic():
         audit_record(action="credential.use", user=user, obj=credential, source="worker",
                      summary={"run": run_id, "node": node_id})  # fmt: skip
-    return Use(headers=_headers(credential, secret), secret=secret)
-
-
-def _headers(credential: Credential, secret: str) -> dict[str, str]:
     if credential.kind == CredentialKind.HEADER:
-        return {credential.header: secret}
+        return Use(headers={credential.header: secret}, secret=secret)
     if credential.kind == CredentialKind.BASIC:
         pair = base64.b64encode(f"{credential.username}:{secret}".encode()).decode()
-        return {"Authorization": f"Basic {pair}"}
-    return {"Authorization": f"Bearer {secret}"}
+        return Use(headers={"Authorization": f"Basic {pair}"}, secret=secret, encoded=(pair,))
+    return Use(headers={"Authorization": f"Bearer {secret}"}, secret=secret)
 
 
 def rotate_all() -> int:

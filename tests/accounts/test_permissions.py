@@ -248,7 +248,7 @@ def test_sharing_with_a_team_shows_the_workflow_to_its_members_and_every_change_
     assert client.post(base, {"group": "claims", "permissions": []}, content_type="application/json").json()[
         "grants"] == [{"user": "owner", "permissions": list(permissions.ACTIONS["workflows.workflow"])}]  # fmt: skip
     assert signed_in(member).get(f"/api/v1/workflows/{workflow.pk}/").status_code == 404
-    changes = AuditEntry.objects.filter(action="permissions.change", object_id=str(workflow.pk)).order_by("seq")
+    changes = AuditEntry.objects.filter(action="permissions.change", object_id=str(workflow.pk)).order_by("id")
     assert [(e.actor, e.summary) for e in changes] == [
         ("owner", {"group": "claims", "before": [], "after": ["view", "run"]}),
         ("owner", {"group": "claims", "before": ["view", "run"], "after": []}),

@@ -9,7 +9,7 @@ from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 
 from apps.audit.models import AuditEntry
-from apps.audit.services import audit_record, verify_chain
+from apps.audit.services import audit_record, audit_seal, verify_chain
 from apps.workflows import services as workflows
 from tests.engine.helpers import edge, node
 
@@ -23,6 +23,7 @@ def _some_history(user) -> None:
     workflows.workflow_save(workflow=workflow, base_revision=1, user=user, name="Claims v2", reason="rename")
     workflows.tag_move(workflow=workflow, name="production", version=2, user=user)
     workflows.version_rollback(workflow=workflow, version=1, user=user)
+    assert audit_seal() >= 4
 
 
 def test_changes_are_recorded_with_who_what_and_from_where(user_client, user):
@@ -30,7 +31,7 @@ def test_changes_are_recorded_with_who_what_and_from_where(user_client, user):
                                content_type="application/json", REMOTE_ADDR="192.0.2.10").json()  # fmt: skip
     user_client.patch(f"/api/v1/workflows/{created['id']}/", {"name": "Claims 2", "revision": 1, "reason": "typo"},
                       content_type="application/json", REMOTE_ADDR="192.0.2.10")  # fmt: skip
-    entries = list(AuditEntry.objects.filter(object_type="workflow").order_by("seq"))
+    entries = list(AuditEntry.objects.filter(object_type="workflow").order_by("id"))
     assert [(e.action, e.actor, e.source, e.object_id) for e in entries] == [
         ("workflow.create", "alice", "192.0.2.10", str(created["id"])),
         ("workflow.update", "alice", "192.0.2.10", str(created["id"])),
@@ -103,6 +104,10 @@ def test_a_forged_entry_whose_hash_is_recomputed_still_breaks_the_chain(user):
 
 def test_entries_cannot_be_changed_through_the_database_or_the_admin(user, admin_client):
     entry = audit_record(action="test.thing", user=user, summary={"a": 1})
+    # Before sealing, only sealing may touch the entry: its content is as locked as after.
+    with pytest.raises(DatabaseError), transaction.atomic():
+        AuditEntry.objects.filter(pk=entry.pk).update(actor="mallory")
+    audit_seal()
     with pytest.raises(DatabaseError), transaction.atomic():
         AuditEntry.objects.filter(pk=entry.pk).update(actor="mallory")
     if connection.vendor == "postgresql":
@@ -116,12 +121,29 @@ def test_entries_cannot_be_changed_through_the_database_or_the_admin(user, admin
     assert AuditEntry.objects.filter(pk=entry.pk, actor="alice").exists()
 
 
+def test_entries_are_sealed_in_the_order_they_were_written_and_sealing_is_idempotent(user):
+    first = audit_record(action="test.one", user=user)
+    second = audit_record(action="test.two", user=user)
+    assert first.seq is None and first.hash == ""
+    assert audit_seal() == 2
+    assert audit_seal() == 0
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.seq, second.seq) == (1, 2) and second.prev_hash == first.hash
+    third = audit_record(action="test.three", user=user)
+    call_command("verify_audit")  # seals what is new, then checks everything
+    third.refresh_from_db()
+    assert third.seq == 3 and third.prev_hash == second.hash
+    assert verify_chain() == (3, None)
+
+
 def test_a_rolled_back_change_leaves_no_entry(user):
     before = AuditEntry.objects.count()
     with pytest.raises(RuntimeError), transaction.atomic():
         workflows.workflow_create(name="Claims", graph=GRAPH, user=user)
         raise RuntimeError("the caller failed after the create")
     assert AuditEntry.objects.count() == before
+    audit_seal()
     assert verify_chain()[1] is None
 
 

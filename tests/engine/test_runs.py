@@ -205,7 +205,8 @@ def test_live_events_on_the_run_socket(user, asgi_server, http_server, celery_wo
                 break
     snapshot = received[0]
     assert snapshot["type"] == "run.snapshot"
-    assert {s["node_id"]: s["status"] for s in snapshot["steps"]}["slow"] in ("queued", "running")
+    # Taken at once: the worker may not have planned the steps yet, and "slow" has not finished.
+    assert {s["node_id"]: s["status"] for s in snapshot["steps"]}.get("slow") in (None, "queued", "running")
     kinds = [(e["type"], e.get("node_id")) for e in received[1:]]
     assert kinds.index(("step.finished", "slow")) < kinds.index(("step.finished", "out"))
     assert ("step.finished", "out") in kinds

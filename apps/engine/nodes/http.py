@@ -49,6 +49,7 @@ class HttpRequestNode(NodeType):
         body = params.get("body")
         headers = dict(params.get("headers") or {})
         hidden: tuple[str, ...] = ()
+        sensitive: tuple[str, ...] = ()
         if params.get("credential") not in (None, ""):
             from apps.core.api import DomainError
             from apps.vault.services import credential_use
@@ -61,23 +62,26 @@ class HttpRequestNode(NodeType):
             except DomainError as exc:
                 raise NodeError(f"credential: {exc.message}") from None
             headers.update(use.headers)
-            # The secret, and the header values carrying it (a basic pair is base64-encoded).
-            hidden = (use.secret, *use.headers.values())
+            # The secret, and the values carrying it (a basic pair is base64-encoded).
+            hidden = (use.secret, *use.headers.values(), *use.encoded)
+            sensitive = tuple(use.headers)
         try:
-            result = self._call(params, method, body, headers)
+            result = self._call(params, method, body, headers, sensitive)
         except NodeError as exc:
             raise NodeError(redact(exc.message, hidden), retryable=exc.retryable,
                             details=redact(exc.details, hidden)) from None  # fmt: skip
         return NodeResult(redact(result.output, hidden), result.ports)
 
-    def _call(self, params: dict, method: str, body: Any, headers: dict[str, str]) -> NodeResult:
+    def _call(self, params: dict, method: str, body: Any, headers: dict[str, str],
+              sensitive: tuple[str, ...] = ()) -> NodeResult:  # fmt: skip
         kwargs: dict[str, Any] = {"headers": headers, "params": params.get("query") or None}
         if isinstance(body, str):
             kwargs["content"] = body
         elif body is not None:
             kwargs["json"] = body
         try:
-            response = http.request(method, str(params["url"]), timeout=float(params.get("timeout", 30)), **kwargs)
+            response = http.request(method, str(params["url"]), timeout=float(params.get("timeout", 30)),
+                                    sensitive_headers=sensitive, **kwargs)  # fmt: skip
         except http.OutboundBlocked as exc:
             raise NodeError(f"url: {exc}") from None
         except http.ResponseTooLarge as exc:

@@ -4,7 +4,7 @@ import { can, keepPermissions } from '../access/permissions';
 import { ShareDialog } from '../access/ShareDialog';
 import { errorMessage } from '../api/client';
 import { type Credential, type CredentialKind, type Page, api, fieldErrors } from '../api/sluice';
-import { Dialog } from '../ui/Dialog';
+import { ConfirmDialog, Dialog } from '../ui/Dialog';
 import { ErrorNotice, Pager, formatTime } from '../ui/format';
 import {
   type CredentialDraft,
@@ -417,23 +417,15 @@ export function CredentialPage() {
       {mayShare && (
         <ShareDialog target={sharing ? { kind: 'credential', id: current.id } : null} objectName={current.name} onClose={() => setSharing(false)} />
       )}
-      <Dialog
+      <ConfirmDialog
         open={deleting}
         title={`Delete “${current.name}”?`}
+        confirm="Delete credential"
         onClose={() => setDeleting(false)}
-        footer={
-          <>
-            <button type="button" className="button button--secondary" onClick={() => setDeleting(false)}>
-              Cancel
-            </button>
-            <button type="button" className="button button--danger" onClick={() => void remove()}>
-              Delete credential
-            </button>
-          </>
-        }
+        onConfirm={() => void remove()}
       >
         <p>HTTP request nodes that name it will fail until they are given another credential. This cannot be undone.</p>
-      </Dialog>
+      </ConfirmDialog>
     </main>
   );
 }

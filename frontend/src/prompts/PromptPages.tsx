@@ -5,7 +5,7 @@ import { ShareDialog } from '../access/ShareDialog';
 import { ApiError, errorMessage } from '../api/client';
 import { type Comparison, type Page, type Prompt, type PromptDiff, type PromptVersion, api } from '../api/sluice';
 import { fromText, toText } from '../editor/SchemaForm';
-import { Dialog } from '../ui/Dialog';
+import { ConfirmDialog, Dialog } from '../ui/Dialog';
 import { ComparisonTable } from '../ui/ComparisonTable';
 import { RollbackDialog } from '../ui/RollbackDialog';
 import { ErrorNotice, JsonBlock, formatTime } from '../ui/format';
@@ -445,23 +445,15 @@ export function PromptPage() {
       {mayShare && (
         <ShareDialog target={sharing ? { kind: 'prompt', name: prompt.name } : null} objectName={prompt.name} onClose={() => setSharing(false)} />
       )}
-      <Dialog
+      <ConfirmDialog
         open={deleting}
         title={`Delete “${prompt.name}”?`}
+        confirm="Delete prompt"
         onClose={() => setDeleting(false)}
-        footer={
-          <>
-            <button type="button" className="button button--secondary" onClick={() => setDeleting(false)}>
-              Cancel
-            </button>
-            <button type="button" className="button button--danger" onClick={() => void remove()}>
-              Delete prompt
-            </button>
-          </>
-        }
+        onConfirm={() => void remove()}
       >
         <p>Its versions and tags go with it; runs keep the text they rendered. Workflows that render it will fail until they name another prompt.</p>
-      </Dialog>
+      </ConfirmDialog>
     </main>
   );
 }

@@ -41,3 +41,36 @@ export function Dialog({ open, title, onClose, children, footer, wide }: DialogP
     </dialog>
   );
 }
+
+interface ConfirmDialogProps {
+  open: boolean;
+  title: string;
+  /** The label of the button that does it ("Delete prompt"). */
+  confirm: string;
+  onConfirm: () => void;
+  onClose: () => void;
+  children: ReactNode;
+}
+
+/** "Are you sure?" for something that cannot be undone: Cancel, or the red button. */
+export function ConfirmDialog({ open, title, confirm, onConfirm, onClose, children }: ConfirmDialogProps) {
+  return (
+    <Dialog
+      open={open}
+      title={title}
+      onClose={onClose}
+      footer={
+        <>
+          <button type="button" className="button button--secondary" onClick={onClose}>
+            Cancel
+          </button>
+          <button type="button" className="button button--danger" onClick={onConfirm}>
+            {confirm}
+          </button>
+        </>
+      }
+    >
+      {children}
+    </Dialog>
+  );
+}

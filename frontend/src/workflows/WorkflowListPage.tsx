@@ -5,7 +5,7 @@ import { api, type Graph, type Page, type WorkflowSummary } from '../api/sluice'
 import { BatchUploadDialog } from '../batches/BatchUploadDialog';
 import { can } from '../access/permissions';
 import { ShareDialog } from '../access/ShareDialog';
-import { Dialog } from '../ui/Dialog';
+import { ConfirmDialog, Dialog } from '../ui/Dialog';
 import { downloadJson, safeFileName } from '../ui/download';
 import { ErrorNotice, Pager, StatusPill, formatTime } from '../ui/format';
 
@@ -259,31 +259,19 @@ export function WorkflowListPage() {
           </div>
         </form>
       </Dialog>
-      <Dialog
+      <ConfirmDialog
         open={deleting !== null}
         title={`Delete “${deleting?.name ?? ''}”?`}
+        confirm="Delete workflow"
         onClose={() => setDeleting(null)}
-        footer={
-          <>
-            <button type="button" className="button button--secondary" onClick={() => setDeleting(null)}>
-              Cancel
-            </button>
-            <button
-              type="button"
-              className="button button--danger"
-              onClick={() => {
-                const target = deleting;
-                setDeleting(null);
-                if (target) void act(() => api.deleteWorkflow(target.id), `Deleted “${target.name}”`);
-              }}
-            >
-              Delete workflow
-            </button>
-          </>
-        }
+        onConfirm={() => {
+          const target = deleting;
+          setDeleting(null);
+          if (target) void act(() => api.deleteWorkflow(target.id), `Deleted “${target.name}”`);
+        }}
       >
         <p>The workflow, its versions and its runs are deleted. This cannot be undone.</p>
-      </Dialog>
+      </ConfirmDialog>
       {batchFor && <BatchUploadDialog workflow={batchFor} onClose={() => setBatchFor(null)} />}
       <ShareDialog
         target={sharing ? { kind: 'workflow', id: sharing.id } : null}
