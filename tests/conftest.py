@@ -323,3 +323,14 @@ def http_server() -> Iterator[TestServer]:
     thread.start()
     yield TestServer(url=f"http://127.0.0.1:{server.server_address[1]}", handler=_TestServerHandler)
     server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def model_server():
+    """The test fixture that plays model providers (tests/fake_provider.py), on 127.0.0.1."""
+    from tests import fake_provider
+
+    provider, server = fake_provider.start()
+    yield provider
+    server.shutdown()
+    server.server_close()

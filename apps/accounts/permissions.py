@@ -28,6 +28,7 @@ ACTIONS: dict[str, tuple[str, ...]] = {
     "workflows.workflow": ("view", "change", "run", "publish", "rollback", "delete", "share"),
     "prompts.prompt": ("view", "change", "publish", "rollback", "delete", "share"),
     "vault.credential": ("view", "change", "use", "delete", "share"),
+    "gateway.modelprofile": ("view", "change", "use", "delete", "share"),
 }
 
 # Roles are bundles of actions; granting one on an object gives the actions that kind of
@@ -50,10 +51,12 @@ DERIVED: dict[str, str] = {
     "workflows.webhook": "workflow",
     "prompts.promptversion": "prompt",
     "prompts.prompttag": "prompt",
+    "gateway.llmcall": "run",
 }
 # Who started a run or a batch may still see and cancel it after losing the workflow's rights.
 STARTER_ACTIONS = frozenset({"view", "cancel"})
-STARTED_BY = {"engine.run": "created_by", "engine.batch": "created_by", "engine.step": "run__created_by"}
+STARTED_BY = {"engine.run": "created_by", "engine.batch": "created_by", "engine.step": "run__created_by",
+              "gateway.llmcall": "user"}  # fmt: skip
 # Cancelling a run someone else started needs the right to run the workflow.
 DERIVED_ACTION = {"cancel": "run"}
 

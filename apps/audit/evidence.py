@@ -57,6 +57,13 @@ def _prompt_versions(run) -> list[dict[str, Any]]:
     return result
 
 
+def _model_calls(run) -> list[dict[str, Any]]:
+    """Every model call the run's steps made: profile, provider, model, tries, tokens, cost."""
+    from apps.gateway.selectors import calls_of_run
+
+    return [{"node_id": node_id, **call} for node_id, calls in calls_of_run(run).items() for call in calls]
+
+
 def _audit_entries(run) -> list[dict[str, Any]]:
     about = Q(object_type="run", object_id=str(run.pk)) | Q(summary__run=str(run.pk))
     if run.batch_id:
@@ -100,9 +107,8 @@ def run_evidence(*, run, user) -> dict[str, Any]:
              "input": s.input, "output": s.output, "error": s.error, "worker": s.worker}
             for s in steps
         ],
-        # Model calls (provider, model, tokens, cost) and reviewer decisions are added by the
-        # gateway and review apps as they record them; empty when the run made none.
-        "model_calls": [],
+        "model_calls": _model_calls(run),
+        # Reviewer decisions join the record with the review tasks; none yet.
         "reviews": [],
         "audit": _audit_entries(run),
     }  # fmt: skip

@@ -65,11 +65,8 @@ def _allowlist() -> list[str]:
 
 
 class _GuardedBackend(httpcore.SyncBackend):
-    """Resolves, checks, then connects to the checked address."""
-
-    def __init__(self, allowlist: list[str]):
-        super().__init__()
-        self.allowlist = allowlist
+    """Resolves, checks, then connects to the checked address (the allow-list as configured now:
+    a pooled client lives long)."""
 
     def connect_tcp(self, host, port, timeout=None, local_address=None, socket_options=None):
         if host.lower().rstrip(".") in METADATA_HOSTS:
@@ -81,7 +78,7 @@ class _GuardedBackend(httpcore.SyncBackend):
         last_error: Exception | None = None
         for *_, sockaddr in infos:
             address = sockaddr[0]
-            reason = blocked_reason(address, self.allowlist)
+            reason = blocked_reason(address, _allowlist())
             if reason:
                 raise OutboundBlocked(f"{host} resolves to {address}, a {reason} address; not allowed")
             try:
@@ -100,7 +97,7 @@ def client(
         ssl_context=httpx.create_ssl_context(),
         max_connections=20,
         max_keepalive_connections=10,
-        network_backend=_GuardedBackend(_allowlist()),
+        network_backend=_GuardedBackend(),
     )
     return httpx.Client(
         transport=transport,
@@ -176,3 +173,66 @@ def request(
 
 # Errors a caller may treat as "the other side failed" (retryable), as opposed to refusals.
 TransportError = httpx.TransportError
+
+
+# --- A pooled client for calls made again and again (model providers) ----------------------
+
+_shared: dict[int, httpx.Client] = {}
+
+
+def shared_client() -> httpx.Client:
+    """One client per process with kept-alive connections, for callers that talk to the same
+    hosts over and over. Made anew in a forked child (a connection must not cross a fork).
+    It follows no redirects: a provider that redirects is an error, and a key never travels on."""
+    import os
+
+    pid = os.getpid()
+    if pid not in _shared:
+        _shared.clear()
+        _shared[pid] = client(timeout=30, follow_redirects=False)
+    return _shared[pid]
+
+
+@dataclass
+class Streamed:
+    """An answer being read: its status and headers now, its body as it arrives."""
+
+    status_code: int
+    headers: dict[str, str]
+    _response: httpx.Response
+    _max_bytes: int
+
+    def lines(self) -> Iterable[str]:
+        size = 0
+        for line in self._response.iter_lines():
+            size += len(line) + 1
+            if size > self._max_bytes:
+                raise ResponseTooLarge(f"response is over the {self._max_bytes}-byte limit")
+            yield line
+
+    def read(self) -> bytes:
+        chunks, size = [], 0
+        for chunk in self._response.iter_bytes():
+            size += len(chunk)
+            if size > self._max_bytes:
+                raise ResponseTooLarge(f"response is over the {self._max_bytes}-byte limit")
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+
+def open_stream(method: str, url: str, *, headers: dict[str, str] | None = None, json: Any = None,
+                timeout: float = 30, max_bytes: int = DEFAULT_MAX_BYTES):  # fmt: skip
+    """A context manager giving a ``Streamed`` answer, over the shared client (address checks
+    as everywhere)."""
+    from contextlib import contextmanager
+
+    parsed = httpx.URL(url)
+    if parsed.scheme not in ("http", "https"):
+        raise OutboundBlocked(f"only http and https URLs are allowed, not {parsed.scheme or 'none'}")
+
+    @contextmanager
+    def opened():
+        with shared_client().stream(method, url, headers=headers, json=json, timeout=timeout) as response:
+            yield Streamed(response.status_code, dict(response.headers), response, max_bytes)
+
+    return opened()

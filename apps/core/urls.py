@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from apps.accounts.forms import ThrottledAuthenticationForm
 from apps.core import views
+from apps.gateway import prometheus
 from apps.workflows.hooks import webhook
 
 api_v1 = [
@@ -16,12 +17,14 @@ api_v1 = [
     path("", include("apps.prompts.urls")),
     path("", include("apps.vault.urls")),
     path("", include("apps.audit.urls")),
+    path("", include("apps.gateway.urls")),
     path("health/", views.HealthView.as_view(), name="health"),
     path("live-check/", views.LiveCheckView.as_view(), name="live-check"),
 ]
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    path("metrics", prometheus.metrics_view, name="prometheus-metrics"),
     path("hooks/<str:token>/", webhook, name="webhook"),
     path("admin/", admin.site.urls),
     path("accounts/login/", auth_views.LoginView.as_view(
@@ -34,7 +37,7 @@ urlpatterns = [
     path("", views.app_shell, name="app"),
     # The browser app's own pages (its router takes over inside the page).
     re_path(
-        r"^(?:workflows|prompts|runs|batches|status|account|audit|credentials)(?:/.*)?$",
+        r"^(?:workflows|prompts|runs|batches|status|account|audit|credentials|models|usage)(?:/.*)?$",
         views.app_shell,
         name="app-page",
     ),

@@ -73,6 +73,16 @@ class RunOutput(RunListOutput):
         request = self.context.get("request")
         return run_actions(request.user, run) if request is not None else []
 
+    def to_representation(self, run):
+        """Each step with the model calls it made (one query for the whole run)."""
+        from apps.gateway.selectors import calls_of_run
+
+        data = super().to_representation(run)
+        calls = calls_of_run(run)
+        for step in data["steps"]:
+            step["llm_calls"] = calls.get(step["node_id"], [])
+        return data
+
 
 def _datetime_param(params, name: str):
     """An ISO 8601 date or date-time query parameter (a date means its midnight), or None."""

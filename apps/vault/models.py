@@ -7,6 +7,8 @@ from simple_history.models import HistoricalRecords
 
 
 class CredentialKind(models.TextChoices):
+    OPENAI = "openai", "An OpenAI(-compatible) API key (Authorization: Bearer)"
+    ANTHROPIC = "anthropic", "An Anthropic API key (x-api-key)"
     BEARER = "bearer", "Authorization: Bearer <secret>"
     HEADER = "header", "A header of your choice"
     BASIC = "basic", "HTTP basic (username + secret as password)"

@@ -121,6 +121,8 @@ def credential_use(*, reference, user_id: int | None, url: str, run_id: str = ""
                      summary={"run": run_id, "node": node_id})  # fmt: skip
     if credential.kind == CredentialKind.HEADER:
         return Use(headers={credential.header: secret}, secret=secret)
+    if credential.kind == CredentialKind.ANTHROPIC:
+        return Use(headers={"x-api-key": secret}, secret=secret)
     if credential.kind == CredentialKind.BASIC:
         pair = base64.b64encode(f"{credential.username}:{secret}".encode()).decode()
         return Use(headers={"Authorization": f"Basic {pair}"}, secret=secret, encoded=(pair,))

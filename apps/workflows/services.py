@@ -39,6 +39,7 @@ def graph_check(graph: Any) -> None:
 
 def _reference_targets():
     """What each kind of reference points at, and the right its publisher needs on it."""
+    from apps.gateway.models import ModelProfile
     from apps.prompts.models import Prompt
     from apps.vault.models import Credential
 
@@ -49,6 +50,7 @@ def _reference_targets():
         "credential": (Credential, "use", by_id_or_name),
         "prompt": (Prompt, "view", lambda value: {"name": str(value)}),
         "workflow": (Workflow, "run", lambda value: {"pk": int(value)}),
+        "model_profile": (ModelProfile, "use", lambda value: {"name": str(value)}),
     }
 
 

@@ -105,6 +105,25 @@ class TestCredentialEndpoints(PermissionCases):
         return vault.credential_create(name=f"api-{owner.username}", secret="s3cret-value", user=owner)
 
 
+class TestModelProfileEndpoints(PermissionCases):
+    endpoints = [
+        Endpoint("GET", "/api/v1/model-profiles/", is_list=True),
+        Endpoint("GET", "/api/v1/model-profiles/{key}/"),
+        Endpoint("PATCH", "/api/v1/model-profiles/{key}/", "change", body={"policy": "cost", "revision": 1}),
+        Endpoint("DELETE", "/api/v1/model-profiles/{key}/", "delete", ok=204),
+        # Refused by the outbound rules (no server at that address may be reached), but allowed to try.
+        Endpoint("POST", "/api/v1/model-profiles/{key}/test/", "use", body={"message": "hi"}),
+        Endpoint("GET", "/api/v1/model-profiles/{key}/share/"),
+        Endpoint("POST", "/api/v1/model-profiles/{key}/share/", "share", body={"user": "owner", "role": "runner"}),
+    ]
+
+    def make_object(self, owner):
+        from apps.gateway.services import profile_create
+
+        return profile_create(user=owner, name=f"profile-{owner.username}",
+                              targets=[{"provider": "openai", "model": "m", "base_url": "http://10.0.0.1/v1"}])
+
+
 class TestRunEndpoints(PermissionCases):
     """Runs have the rights of their workflow: view to see, run to re-run or cancel."""
 

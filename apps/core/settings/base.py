@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "apps.prompts",
     "apps.vault",
     "apps.audit",
+    "apps.gateway",
 ]
 
 AUTHENTICATION_BACKENDS = [
@@ -52,6 +53,15 @@ GUARDIAN_RAISE_403 = False
 # The credential vault's Fernet keys (newest first). None: the embedded default's key file in
 # the data dir, made on first use (apps.vault.crypto); production requires SLUICE_VAULT_KEYS.
 VAULT_KEYS: list[str] | None = None
+
+# The model gateway's circuit breakers: open after this many failures in a row, half-open
+# (one trial call) after the cool-down.
+GATEWAY_BREAKER_FAILURES = 3
+GATEWAY_BREAKER_COOLDOWN = 30
+GATEWAY_RETRY_BASE_SECONDS = 0.2
+METRICS_TOKEN = env_str(
+    "METRICS_TOKEN", "", "Bearer token a Prometheus scraper sends to /metrics (staff users may read it anyway)."
+)
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

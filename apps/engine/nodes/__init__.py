@@ -11,6 +11,7 @@ from apps.engine.nodes.flow import (
 )
 from apps.engine.nodes.http import HttpRequestNode
 from apps.engine.nodes.triggers import ManualTrigger, ScheduleTrigger, WebhookTrigger
+from apps.gateway.nodes import LlmClassifyNode, LlmExtractNode, LlmPromptNode
 from apps.prompts.nodes import PromptRenderNode
 
 BUILTIN_NODE_TYPES = (
@@ -26,4 +27,7 @@ BUILTIN_NODE_TYPES = (
     HttpRequestNode,
     WorkflowCallNode,
     PromptRenderNode,
+    LlmPromptNode,
+    LlmClassifyNode,
+    LlmExtractNode,
 )

@@ -1,0 +1,337 @@
+"""Gateway writes: model profiles, and ``complete`` — the one way a model is called.
+
+``complete`` walks the profile's targets in the order its policy gives, skips targets whose
+breaker is open, retries a failing target with jittered backoff, fails over to the next on
+timeouts, dropped connections, 429 and 5xx, validates JSON output against the schema (one
+repair try), and records the call (``LLMCall``) whatever happens.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+
+from apps.accounts import permissions
+from apps.accounts.services import grant_all
+from apps.audit.services import audit_record
+from apps.core.api import Conflict, DomainError
+from apps.gateway import providers, routing
+from apps.gateway.models import CallStatus, LLMCall, ModelPrice, ModelProfile, RoutingPolicy
+
+PROVIDERS = ("openai", "anthropic", "local")
+PROFILE_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,99}$")
+
+
+class GatewayError(DomainError):
+    code = "model_error"
+
+
+# --- Profiles ------------------------------------------------------------------------------
+
+
+def targets_problems(targets: Any) -> list[dict[str, str]]:
+    """Every problem of a target list, each naming its field (``targets[1].timeout``)."""
+    if not isinstance(targets, list) or not targets:
+        return [{"field": "targets", "message": "a non-empty list of targets"}]
+    problems = []
+    known = {"provider", "model", "base_url", "credential", "timeout", "weight", "retries", "rpm", "tpm"}
+    for i, target in enumerate(targets):
+        where = f"targets[{i}]"
+        if not isinstance(target, dict):
+            problems.append({"field": where, "message": "must be an object"})
+            continue
+        for key in sorted(set(target) - known):
+            problems.append({"field": f"{where}.{key}", "message": f"unknown (known: {', '.join(sorted(known))})"})
+        if target.get("provider") not in PROVIDERS:
+            problems.append({"field": f"{where}.provider", "message": f"one of {', '.join(PROVIDERS)}"})
+        if not isinstance(target.get("model"), str) or not target.get("model"):
+            problems.append({"field": f"{where}.model", "message": "the model's name"})
+        base_url = target.get("base_url", "")
+        if base_url and (not isinstance(base_url, str) or not re.match(r"^https?://[^\s/]+", base_url)):
+            problems.append({"field": f"{where}.base_url", "message": "an http(s) URL"})
+        credential = target.get("credential")
+        if credential is not None and not isinstance(credential, int | str):
+            problems.append({"field": f"{where}.credential", "message": "a credential's id or name"})
+        checks = {"timeout": (0.1, 600), "weight": (0, 1000), "retries": (0, 5), "rpm": (1, 1_000_000),
+                  "tpm": (1, 1_000_000_000)}  # fmt: skip
+        for key, (low, high) in checks.items():
+            value = target.get(key)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)
+                                      or not low <= value <= high):  # fmt: skip
+                problems.append({"field": f"{where}.{key}", "message": f"a number from {low} to {high}"})
+    return problems
+
+
+def _check(*, name: str | None, policy: str, targets: Any, user) -> None:
+    if name is not None and not PROFILE_NAME.match(name):
+        raise DomainError("lower-case letters, digits, '.', '_' and '-'", field="name")
+    if policy not in RoutingPolicy.values:
+        raise DomainError(f"one of {', '.join(RoutingPolicy.values)}", field="policy")
+    problems = targets_problems(targets)
+    if problems:
+        raise DomainError(problems[0]["message"], field=problems[0]["field"], extra={"errors": problems})
+    from apps.vault.models import Credential
+
+    for i, target in enumerate(targets):
+        reference = target.get("credential")
+        if reference in (None, ""):
+            continue
+        lookup = {"pk": int(reference)} if str(reference).isdigit() else {"name": str(reference)}
+        if not permissions.restrict(Credential.objects.all(), user, "use").filter(**lookup).exists():
+            raise DomainError(f"no credential {reference!r} that you may use", field=f"targets[{i}].credential")
+
+
+@transaction.atomic
+def profile_create(*, user, name: str, targets: list, policy: str = RoutingPolicy.FAILOVER,
+                   description: str = "") -> ModelProfile:  # fmt: skip
+    """A new profile; its creator holds every right on it. Audited."""
+    _check(name=name, policy=policy, targets=targets, user=user)
+    if ModelProfile.objects.filter(name=name).exists():
+        raise Conflict(f"there is already a model profile named {name!r}", field="name")
+    profile = ModelProfile.objects.create(name=name, description=description, policy=policy, targets=targets,
+                                          created_by=user, updated_by=user)  # fmt: skip
+    grant_all(obj=profile, user=user)
+    audit_record(action="model_profile.create", user=user, obj=profile, summary={"revision": 1, "policy": policy})
+    return profile
+
+
+@transaction.atomic
+def profile_save(*, profile: ModelProfile, user, base_revision: int, **changes) -> ModelProfile:
+    """Save changes made from ``base_revision`` (a stale base is a 409). Audited."""
+    locked = ModelProfile.objects.select_for_update().get(pk=profile.pk)
+    if base_revision != locked.revision:
+        raise Conflict(f"the profile was saved by someone else since revision {base_revision}; it is now at "
+                       f"revision {locked.revision}", field="revision",
+                       extra={"current_revision": locked.revision})  # fmt: skip
+    fields = ("description", "policy", "targets")
+    changed = [f for f in fields if f in changes and changes[f] != getattr(locked, f)]
+    for field in fields:
+        if field in changes:
+            setattr(locked, field, changes[field])
+    _check(name=None, policy=locked.policy, targets=locked.targets, user=user)
+    locked.revision += 1
+    locked.updated_by = user
+    locked.save()
+    audit_record(action="model_profile.update", user=user, obj=locked,
+                 summary={"revision": locked.revision, "changed": changed})  # fmt: skip
+    return locked
+
+
+@transaction.atomic
+def profile_delete(*, profile: ModelProfile, user) -> None:
+    audit_record(action="model_profile.delete", user=user, obj=profile, summary={"revision": profile.revision})
+    profile.delete()
+
+
+# --- Calling a model ----------------------------------------------------------------------
+
+
+@dataclass
+class Answer:
+    text: str
+    value: Any  # the parsed JSON when a schema was asked for, else the text
+    call: LLMCall
+
+
+def _prices() -> dict[tuple[str, str], ModelPrice]:
+    return {(p.provider, p.model): p for p in ModelPrice.objects.all()}
+
+
+def _cost(price: ModelPrice | None, input_tokens: int, output_tokens: int) -> Decimal | None:
+    if price is None:
+        return None
+    million = Decimal(1_000_000)
+    return (price.input_per_million * input_tokens + price.output_per_million * output_tokens) / million
+
+
+def _base_url(target: dict[str, Any]) -> str:
+    if target.get("base_url"):
+        return target["base_url"]
+    if target["provider"] == "local":
+        return getattr(settings, "GATEWAY_LOCAL_BASE_URL", "http://127.0.0.1:8099/v1")
+    return providers.DEFAULT_BASE_URLS[target["provider"]]
+
+
+def _headers(target: dict[str, Any], profile: ModelProfile, url: str, run_id: str, node_id: str) -> dict[str, str]:
+    reference = target.get("credential")
+    if reference in (None, ""):
+        return {}
+    from apps.vault.services import credential_use
+
+    # The profile's credentials are used with the rights of whoever last saved its targets.
+    use = credential_use(reference=reference, user_id=profile.updated_by_id, url=url, run_id=run_id,
+                         node_id=node_id)  # fmt: skip
+    if target["provider"] == "anthropic" and "Authorization" in use.headers:
+        # An Anthropic key in a bearer credential: the Messages API wants it as x-api-key.
+        return {"x-api-key": use.secret}
+    return use.headers
+
+
+def _parse_json(text: str) -> Any:
+    cleaned = text.strip()
+    fence = re.match(r"^```(?:json)?\s*(.*?)\s*```$", cleaned, re.DOTALL)
+    return json.loads(fence.group(1) if fence else cleaned)
+
+
+def _schema_problem(text: str, schema: dict) -> str | None:
+    import jsonschema
+
+    try:
+        value = _parse_json(text)
+    except ValueError as exc:
+        return f"not JSON ({exc})"
+    try:
+        jsonschema.validate(value, schema)
+    except jsonschema.ValidationError as exc:
+        where = "/".join(str(p) for p in exc.absolute_path) or "the answer"
+        return f"{where}: {exc.message}"
+    return None
+
+
+def profile_usable(*, name: str, user_id: int | None) -> ModelProfile:
+    """The profile, if ``user_id`` (a workflow's publisher, or the caller) may use it."""
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.filter(pk=user_id, is_active=True).first() if user_id else None
+    profile = permissions.restrict(ModelProfile.objects.all(), user, "use").filter(name=name).first()
+    if profile is None:
+        raise GatewayError(f"no model profile {name!r} that this workflow's publisher may use", field="model")
+    return profile
+
+
+def complete(*, profile: ModelProfile, request: providers.Request, run_id: str | None = None, node_id: str = "",
+             user_id: int | None = None, workflow_id: int | None = None, prompt: tuple[str, int] | None = None,
+             ) -> Answer:  # fmt: skip
+    """Ask the profile's targets until one answers; the call is recorded whatever the outcome."""
+    prices = _prices()
+    order = routing.order(profile.policy, profile.targets, {k: v.input_per_million for k, v in prices.items()})
+    tries: list[dict[str, Any]] = []
+    passed_over = 0
+    started = time.perf_counter()
+    last_error = "no target was tried"
+    for position, index in enumerate(order):
+        target = profile.targets[index]
+        breaker = routing.Breaker(target)
+        if not breaker.allows():
+            tries.append({"target": index, "provider": target["provider"], "model": target["model"],
+                          "status": "skipped", "error": "circuit breaker open"})  # fmt: skip
+            passed_over = position + 1
+            last_error = "circuit breaker open"
+            continue
+        url = _base_url(target)
+        for attempt in range(int(target.get("retries", 1)) + 1):
+            try:
+                routing.acquire(target, max_wait=float(target.get("timeout", 30)))
+            except routing.RateLimited as exc:
+                tries.append({"target": index, "provider": target["provider"], "model": target["model"],
+                              "status": "rate_limited", "error": str(exc)})  # fmt: skip
+                last_error = str(exc)
+                break
+            began = time.perf_counter()
+            try:
+                headers = _headers(target, profile, url, run_id or "", node_id)
+                completion = providers.call(provider="openai" if target["provider"] == "local" else target["provider"],
+                                            base_url=url, model=target["model"], headers=headers, request=request,
+                                            timeout=float(target.get("timeout", 30)))  # fmt: skip
+            except DomainError as exc:  # the credential: this target cannot be used
+                tries.append({"target": index, "provider": target["provider"], "model": target["model"],
+                              "status": "error", "error": exc.message})  # fmt: skip
+                last_error = exc.message
+                break
+            except providers.ProviderError as exc:
+                latency = (time.perf_counter() - began) * 1000
+                tries.append({"target": index, "provider": target["provider"], "model": target["model"],
+                              "status": "error", "error": exc.message[:300],
+                              "latency_ms": round(latency, 1)})  # fmt: skip
+                last_error = exc.message
+                if not exc.retryable:
+                    return _failed(profile, tries, started, last_error, run_id, node_id, user_id, workflow_id, prompt,
+                                   request, passed_over)  # fmt: skip
+                breaker.failed()
+                if attempt < int(target.get("retries", 1)) and routing.Breaker(target).allows():
+                    time.sleep(routing.backoff(attempt + 1))
+                    continue
+                break
+            latency = (time.perf_counter() - began) * 1000
+            breaker.succeeded()
+            routing.observe_latency(target, latency)
+            routing.spend_tokens(target, (completion.input_tokens or 0) + (completion.output_tokens or 0))
+            tries.append({"target": index, "provider": target["provider"], "model": target["model"], "status": "ok",
+                          "latency_ms": round(latency, 1)})  # fmt: skip
+            return _answered(profile, index, target, completion, request, tries, started, passed_over, prices,
+                             run_id, node_id, user_id, workflow_id, prompt, headers, url)  # fmt: skip
+        passed_over = position + 1
+    return _failed(profile, tries, started, last_error, run_id, node_id, user_id, workflow_id, prompt, request,
+                   passed_over)  # fmt: skip
+
+
+def _answered(profile, index, target, completion, request, tries, started, passed_over, prices, run_id, node_id,
+              user_id, workflow_id, prompt, headers, url) -> Answer:  # fmt: skip
+    estimated = completion.input_tokens is None or completion.output_tokens is None
+    input_tokens = completion.input_tokens
+    if input_tokens is None:
+        input_tokens = providers.estimate_tokens(request.system + "".join(m["content"] for m in request.messages))
+    output_tokens = completion.output_tokens
+    if output_tokens is None:
+        output_tokens = providers.estimate_tokens(completion.text)
+    text, value, error = completion.text, completion.text, ""
+    if request.json_schema is not None:
+        problem = _schema_problem(text, request.json_schema)
+        if problem is not None:
+            # One repair try on the same target: the answer and what was wrong with it.
+            repair = providers.Request(
+                messages=[*request.messages, {"role": "assistant", "content": text},
+                          {"role": "user", "content": f"That answer is invalid: {problem}. Answer again with only "
+                                                      "the JSON value, matching the schema."}],
+                system=request.system, temperature=request.temperature, max_tokens=request.max_tokens,
+                json_schema=request.json_schema,
+            )  # fmt: skip
+            try:
+                again = providers.call(provider="openai" if target["provider"] == "local" else target["provider"],
+                                       base_url=url, model=target["model"], headers=headers, request=repair,
+                                       timeout=float(target.get("timeout", 30)))  # fmt: skip
+                tries.append({"target": index, "provider": target["provider"], "model": target["model"],
+                              "status": "repair"})  # fmt: skip
+                input_tokens += again.input_tokens or providers.estimate_tokens(str(repair.messages))
+                output_tokens += again.output_tokens or providers.estimate_tokens(again.text)
+                text = again.text
+                problem = _schema_problem(text, request.json_schema)
+            except providers.ProviderError as exc:
+                problem = f"the repair call failed: {exc.message}"
+        if problem is None:
+            value = _parse_json(text)
+        else:
+            error = f"output: the model's answer does not match the schema ({problem})"
+    call = LLMCall.objects.create(
+        run_id=run_id, node_id=node_id, workflow_id=workflow_id, user_id=user_id, profile=profile.name,
+        prompt=prompt[0] if prompt else "", prompt_version=prompt[1] if prompt else None,
+        provider=target["provider"], model=target["model"], target=index, attempts=len(tries),
+        failovers=passed_over, tries=tries, latency_ms=round((time.perf_counter() - started) * 1000, 2),
+        ttft_ms=completion.ttft_ms, input_tokens=input_tokens, output_tokens=output_tokens,
+        tokens_estimated=estimated, cost=_cost(prices.get((target["provider"], target["model"])), input_tokens,
+                                                output_tokens),
+        status=CallStatus.ERROR if error else CallStatus.OK, error=error, streamed=request.stream,
+    )  # fmt: skip
+    if error:
+        raise GatewayError(error, field="output", extra={"call": call.pk})
+    return Answer(text=text, value=value, call=call)
+
+
+def _failed(profile, tries, started, error, run_id, node_id, user_id, workflow_id, prompt, request,
+            passed_over) -> Answer:  # fmt: skip
+    call = LLMCall.objects.create(
+        run_id=run_id, node_id=node_id, workflow_id=workflow_id, user_id=user_id, profile=profile.name,
+        prompt=prompt[0] if prompt else "", prompt_version=prompt[1] if prompt else None,
+        attempts=len([t for t in tries if t["status"] != "skipped"]), failovers=passed_over, tries=tries,
+        latency_ms=round((time.perf_counter() - started) * 1000, 2), status=CallStatus.ERROR,
+        error=error[:2000], streamed=request.stream,
+    )  # fmt: skip
+    raise GatewayError(f"every target of {profile.name!r} failed; last: {error}", field="model",
+                       extra={"call": call.pk, "retryable": False})  # fmt: skip

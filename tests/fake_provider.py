@@ -1,0 +1,166 @@
+"""A TEST FIXTURE, not a provider users see: a real HTTP server on 127.0.0.1 that speaks the
+OpenAI chat-completions and Anthropic Messages protocols (streaming and usage included) and
+does what the first segment of its path says, so that a worker process can be scripted
+through a target's ``base_url`` alone:
+
+- ``/ok/…``            answers "echo: <last user message>"
+- ``/reply-<b64>/…``   answers the URL-safe base64-decoded text
+- ``/fail-<status>/…`` answers that HTTP status
+- ``/flaky-<n>/…``     503 for the first n calls (per path segment), then like ``ok``
+- ``/slow-<ms>/…``     waits, then like ``ok``
+- ``/drop/…``          closes the connection without answering
+- ``/badjson/…``       200 with a body that is not JSON
+- ``/nousage/…``       like ``ok`` without a usage block
+- ``/fixjson-<b64>/…``  "not json" the first time (per path segment), then the decoded text
+
+Usage is deterministic: prompt tokens are the words of every message (and the system
+prompt), completion tokens the words of the answer.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+def words(text: str) -> int:
+    return len(text.split())
+
+
+def reply_segment(text: str, kind: str = "reply") -> str:
+    return f"{kind}-" + base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+class _Handler(BaseHTTPRequestHandler):
+    hits: Counter = Counter()
+    requests: list[dict[str, Any]] = []
+    lock = threading.Lock()
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def _send(self, status: int, body: bytes, content_type: str = "application/json") -> None:
+        self.send_response(status)
+        self.send_header("content-type", content_type)
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_POST(self):
+        length = int(self.headers.get("content-length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        segment, _, rest = self.path.lstrip("/").partition("/")
+        with self.lock:
+            self.hits[segment] += 1
+            count = self.hits[segment]
+            body = json.loads(raw or b"{}")
+            self.requests.append({"segment": segment, "path": "/" + rest, "body": body, "at": time.time(),
+                                  "headers": {k.lower(): v for k, v in self.headers.items()}})  # fmt: skip
+        anthropic = rest.endswith("v1/messages")
+        if segment.startswith("slow-"):
+            time.sleep(int(segment[5:]) / 1000)
+        if segment.startswith("fail-"):
+            return self._send(int(segment[5:]), b'{"error": {"message": "as scripted"}}')
+        if segment.startswith("flaky-") and count <= int(segment[6:]):
+            return self._send(503, b'{"error": {"message": "try again"}}')
+        if segment == "drop":
+            self.close_connection = True
+            self.connection.shutdown(2)
+            return None
+        if segment == "badjson":
+            return self._send(200, b"{not json")
+        text = self._answer(segment, body, anthropic)
+        prompt_tokens = words(str(body.get("system") or "")) + sum(words(str(m.get("content", "")))
+                                                                     for m in body.get("messages", []))  # fmt: skip
+        usage = segment != "nousage"
+        if body.get("stream"):
+            return self._stream(text, prompt_tokens, usage, anthropic, body.get("model", ""))
+        if anthropic:
+            payload = {"type": "message", "role": "assistant", "model": body.get("model"),
+                       "content": [{"type": "text", "text": text}], "stop_reason": "end_turn"}  # fmt: skip
+            if usage:
+                payload["usage"] = {"input_tokens": prompt_tokens, "output_tokens": words(text)}
+        else:
+            payload = {"object": "chat.completion", "model": body.get("model"),
+                       "choices": [{"index": 0, "message": {"role": "assistant", "content": text},
+                                    "finish_reason": "stop"}]}  # fmt: skip
+            if usage:
+                payload["usage"] = {"prompt_tokens": prompt_tokens, "completion_tokens": words(text),
+                                    "total_tokens": prompt_tokens + words(text)}  # fmt: skip
+        return self._send(200, json.dumps(payload).encode())
+
+    def _answer(self, segment: str, body: dict, anthropic: bool) -> str:
+        if segment.startswith(("reply-", "fixjson-")):
+            if segment.startswith("fixjson-") and self.hits[segment] == 1:
+                return "Sure! Here it is: not json"
+            encoded = segment.split("-", 1)[1]
+            return base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)).decode()
+        last = next((m.get("content", "") for m in reversed(body.get("messages", [])) if m.get("role") == "user"), "")
+        return f"echo: {last}"
+
+    def _stream(self, text: str, prompt_tokens: int, usage: bool, anthropic: bool, model: str) -> None:
+        self.send_response(200)
+        self.send_header("content-type", "text/event-stream")
+        self.send_header("transfer-encoding", "chunked")
+        self.end_headers()
+
+        def event(data: dict, name: str | None = None) -> None:
+            chunk = (f"event: {name}\n" if name else "") + f"data: {json.dumps(data)}\n\n"
+            encoded = chunk.encode()
+            self.wfile.write(f"{len(encoded):x}\r\n".encode() + encoded + b"\r\n")
+            self.wfile.flush()
+
+        pieces = [piece + " " for piece in text.split(" ")]
+        pieces[-1] = pieces[-1].rstrip()
+        if anthropic:
+            event({"type": "message_start", "message": {"model": model, "usage": {
+                "input_tokens": prompt_tokens if usage else None, "output_tokens": 1}}}, "message_start")  # fmt: skip
+            for piece in pieces:
+                event({"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": piece}},
+                      "content_block_delta")  # fmt: skip
+            event({"type": "message_delta", "delta": {"stop_reason": "end_turn"},
+                   "usage": {"output_tokens": words(text) if usage else None}}, "message_delta")  # fmt: skip
+            event({"type": "message_stop"}, "message_stop")
+        else:
+            for piece in pieces:
+                event({"choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}]})
+            event({"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})
+            if usage:
+                event({"choices": [], "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": words(text)}})
+            done = b"data: [DONE]\n\n"
+            self.wfile.write(f"{len(done):x}\r\n".encode() + done + b"\r\n")
+        self.wfile.write(b"0\r\n\r\n")
+        self.wfile.flush()
+
+
+@dataclass
+class FakeProvider:
+    url: str
+
+    def base_url(self, scenario: str = "ok", protocol: str = "openai") -> str:
+        return f"{self.url}/{scenario}" + ("/v1" if protocol == "openai" else "")
+
+    def hits(self, scenario: str) -> int:
+        return _Handler.hits[scenario]
+
+    def requests(self, scenario: str) -> list[dict[str, Any]]:
+        return [r for r in _Handler.requests if r["segment"] == scenario]
+
+    def reset(self) -> None:
+        with _Handler.lock:
+            _Handler.hits.clear()
+            _Handler.requests.clear()
+
+
+def start() -> tuple[FakeProvider, ThreadingHTTPServer]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return FakeProvider(f"http://127.0.0.1:{server.server_address[1]}"), server
