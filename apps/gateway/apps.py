@@ -5,3 +5,6 @@ class GatewayConfig(AppConfig):
     name = "apps.gateway"
     label = "gateway"
     verbose_name = "Model gateway"
+
+    def ready(self) -> None:
+        from apps.gateway import signals  # noqa: F401 - price table changes

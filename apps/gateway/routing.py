@@ -42,14 +42,17 @@ class Breaker:
         self.failures_key = _k("failures", target)
         self.open_key = _k("open-until", target)
         self.trial_key = _k("trial", target)
+        self._clean = False  # known to have no failures on record (no reset needed on success)
 
     @staticmethod
     def _cooldown() -> float:
         return float(getattr(settings, "GATEWAY_BREAKER_COOLDOWN", 30))
 
     def allows(self) -> bool:
-        opened_until = cache.get(self.open_key)
+        found = cache.get_many([self.open_key, self.failures_key])
+        opened_until = found.get(self.open_key)
         if opened_until is None:
+            self._clean = not found.get(self.failures_key)
             return True
         if time.time() < opened_until:
             return False
@@ -57,9 +60,12 @@ class Breaker:
         return cache.add(self.trial_key, 1, timeout=max(int(self._cooldown()), 1))
 
     def succeeded(self) -> None:
+        if self._clean:
+            return  # the common case: one round trip per call (in allows), not two
         cache.delete_many([self.failures_key, self.open_key, self.trial_key])
 
     def failed(self) -> None:
+        self._clean = False
         cache.add(self.failures_key, 0, timeout=3600)
         try:
             failures = cache.incr(self.failures_key)

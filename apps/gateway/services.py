@@ -140,8 +140,20 @@ class Answer:
     call: LLMCall
 
 
+_price_cache: dict[str, Any] = {"at": 0.0, "prices": {}}
+PRICE_CACHE_SECONDS = 30
+
+
 def _prices() -> dict[tuple[str, str], ModelPrice]:
-    return {(p.provider, p.model): p for p in ModelPrice.objects.all()}
+    """The price table, read at most every 30 s per process (it is edited rarely, called often)."""
+    if time.monotonic() - _price_cache["at"] > PRICE_CACHE_SECONDS:
+        _price_cache["prices"] = {(p.provider, p.model): p for p in ModelPrice.objects.all()}
+        _price_cache["at"] = time.monotonic()
+    return _price_cache["prices"]
+
+
+def prices_changed() -> None:
+    _price_cache["at"] = 0.0
 
 
 def _cost(price: ModelPrice | None, input_tokens: int, output_tokens: int) -> Decimal | None:
@@ -261,7 +273,8 @@ def complete(*, profile: ModelProfile, request: providers.Request, run_id: str |
                 break
             latency = (time.perf_counter() - began) * 1000
             breaker.succeeded()
-            routing.observe_latency(target, latency)
+            if profile.policy == RoutingPolicy.LATENCY:
+                routing.observe_latency(target, latency)
             routing.spend_tokens(target, (completion.input_tokens or 0) + (completion.output_tokens or 0))
             tries.append({"target": index, "provider": target["provider"], "model": target["model"], "status": "ok",
                           "latency_ms": round(latency, 1)})  # fmt: skip

@@ -30,11 +30,28 @@ def _p50(samples: list[float]) -> float:
     return statistics.median(samples)
 
 
+@pytest.fixture
+def provider_process():
+    """The test provider in a process of its own, so that it does not share this one's GIL."""
+    import subprocess
+    import sys
+
+    from tests.conftest import BASE_DIR
+    from tests.fake_provider import FakeProvider
+
+    process = subprocess.Popen([sys.executable, "-m", "tests.fake_provider"], cwd=BASE_DIR, stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE, text=True)  # fmt: skip
+    url = process.stdout.readline().strip()
+    yield FakeProvider(url)
+    process.stdin.close()
+    process.wait(10)
+
+
 @pytest.mark.django_db(transaction=True)
-def test_gateway_added_latency_at_50_concurrent_requests(make_user, model_server, settings):
+def test_gateway_added_latency_at_50_concurrent_requests(make_user, provider_process, settings):
     settings.OUTBOUND_ALLOWLIST = ["127.0.0.1/32"]
     user = make_user("bench-gateway")
-    target = {"provider": "openai", "model": "bench", "base_url": model_server.base_url("slow-50")}
+    target = {"provider": "openai", "model": "bench", "base_url": provider_process.base_url("slow-50")}
     Breaker(target).succeeded()
     profile = services.profile_create(user=user, name="bench", targets=[target])
     url = target["base_url"] + "/chat/completions"
