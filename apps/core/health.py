@@ -90,6 +90,15 @@ def check_scheduler() -> Check:
     return Check(True, f"last tick {age:.0f} s ago", required=False)
 
 
+def check_local_model() -> Check:
+    """Whether the local model answers yet (reported, never required: a provider can do without it)."""
+    from apps.gateway.local import state
+
+    current = state()
+    return Check(current["state"] == "ready", f"{current['state']}: {current.get('detail', '')}".strip(": "),
+                 required=False)  # fmt: skip
+
+
 def health_report() -> tuple[bool, dict]:
     """Run every check; healthy when every required check passes."""
     checks = {
@@ -97,6 +106,7 @@ def health_report() -> tuple[bool, dict]:
         "broker": check_broker(),
         "worker": check_worker(),
         "scheduler": check_scheduler(),
+        "local_model": check_local_model(),
     }
     healthy = all(check.ok for check in checks.values() if check.required)
     return healthy, {

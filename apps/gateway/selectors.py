@@ -32,7 +32,8 @@ def calls_of_run(run) -> dict[str, list[dict[str, Any]]]:
     """The run's calls by node, in the shape a step shows them."""
     by_node: dict[str, list[dict[str, Any]]] = defaultdict(list)
     fields = ("id", "node_id", "profile", "provider", "model", "target", "attempts", "failovers", "latency_ms",
-              "ttft_ms", "input_tokens", "output_tokens", "tokens_estimated", "cost", "status", "error")  # fmt: skip
+              "ttft_ms", "input_tokens", "output_tokens", "tokens_estimated", "cost", "status", "error",
+              "tries")  # fmt: skip
     for row in LLMCall.objects.filter(run=run).order_by("id").values(*fields):
         row["cost"] = str(row["cost"]) if row["cost"] is not None else None
         by_node[row.pop("node_id")].append(row)
@@ -58,7 +59,8 @@ def metrics(*, user, group_by: str, since=None, until=None) -> list[dict[str, An
                                 "latency_ms")  # fmt: skip
     groups: dict[Any, dict[str, Any]] = defaultdict(lambda: {"calls": 0, "errors": 0, "failovers": 0,
                                                              "input_tokens": 0, "output_tokens": 0,
-                                                             "cost": Decimal(0), "latencies": []})  # fmt: skip
+                                                             "cost": Decimal(0), "priced_calls": 0,
+                                                             "latencies": []})  # fmt: skip
     for key, status, failovers, input_tokens, output_tokens, cost, latency in rows.iterator():
         group = groups[str(key) if key is not None else None]
         group["calls"] += 1
@@ -67,6 +69,7 @@ def metrics(*, user, group_by: str, since=None, until=None) -> list[dict[str, An
         group["input_tokens"] += input_tokens
         group["output_tokens"] += output_tokens
         group["cost"] += cost or 0
+        group["priced_calls"] += cost is not None
         if latency is not None:
             group["latencies"].append(latency)
     result = []

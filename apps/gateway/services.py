@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 
 from apps.accounts import permissions
@@ -167,8 +166,21 @@ def _base_url(target: dict[str, Any]) -> str:
     if target.get("base_url"):
         return target["base_url"]
     if target["provider"] == "local":
-        return getattr(settings, "GATEWAY_LOCAL_BASE_URL", "http://127.0.0.1:8099/v1")
+        return ""  # in-process (apps.gateway.local)
     return providers.DEFAULT_BASE_URLS[target["provider"]]
+
+
+def _provider_call(target: dict[str, Any], url: str, headers: dict[str, str],
+                   request: providers.Request) -> providers.Completion:  # fmt: skip
+    """The local model in-process, or a provider over HTTP (a local server given a base_url
+    speaks the OpenAI protocol)."""
+    if target["provider"] == "local" and not url:
+        from apps.gateway import local
+
+        return local.chat(request, model=target["model"])
+    provider = "openai" if target["provider"] == "local" else target["provider"]
+    return providers.call(provider=provider, base_url=url, model=target["model"], headers=headers, request=request,
+                          timeout=float(target.get("timeout", 30)))  # fmt: skip
 
 
 def _headers(target: dict[str, Any], profile: ModelProfile, url: str, run_id: str, node_id: str) -> dict[str, str]:
@@ -249,9 +261,7 @@ def complete(*, profile: ModelProfile, request: providers.Request, run_id: str |
             began = time.perf_counter()
             try:
                 headers = _headers(target, profile, url, run_id or "", node_id)
-                completion = providers.call(provider="openai" if target["provider"] == "local" else target["provider"],
-                                            base_url=url, model=target["model"], headers=headers, request=request,
-                                            timeout=float(target.get("timeout", 30)))  # fmt: skip
+                completion = _provider_call(target, url, headers, request)
             except DomainError as exc:  # the credential: this target cannot be used
                 tries.append({"target": index, "provider": target["provider"], "model": target["model"],
                               "status": "error", "error": exc.message})  # fmt: skip
@@ -307,9 +317,7 @@ def _answered(profile, index, target, completion, request, tries, started, passe
                 json_schema=request.json_schema,
             )  # fmt: skip
             try:
-                again = providers.call(provider="openai" if target["provider"] == "local" else target["provider"],
-                                       base_url=url, model=target["model"], headers=headers, request=repair,
-                                       timeout=float(target.get("timeout", 30)))  # fmt: skip
+                again = _provider_call(target, url, headers, repair)
                 tries.append({"target": index, "provider": target["provider"], "model": target["model"],
                               "status": "repair"})  # fmt: skip
                 input_tokens += again.input_tokens or providers.estimate_tokens(str(repair.messages))
@@ -342,7 +350,8 @@ def _failed(profile, tries, started, error, run_id, node_id, user_id, workflow_i
     call = LLMCall.objects.create(
         run_id=run_id, node_id=node_id, workflow_id=workflow_id, user_id=user_id, profile=profile.name,
         prompt=prompt[0] if prompt else "", prompt_version=prompt[1] if prompt else None,
-        attempts=len([t for t in tries if t["status"] != "skipped"]), failovers=passed_over, tries=tries,
+        # Moves from one target to the next: one fewer than the targets passed over to the end.
+        attempts=len([t for t in tries if t["status"] != "skipped"]), failovers=max(passed_over - 1, 0), tries=tries,
         latency_ms=round((time.perf_counter() - started) * 1000, 2), status=CallStatus.ERROR,
         error=error[:2000], streamed=request.stream,
     )  # fmt: skip

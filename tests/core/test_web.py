@@ -83,7 +83,19 @@ def test_seed_demo_is_idempotent_and_keeps_passwords(data_dir, capsys):
     from apps.workflows.models import Workflow
 
     names = sorted(Workflow.objects.filter(created_by__username="analyst").values_list("name", flat=True))
-    assert names == ["Claims triage (demo)", "Webhook greeting (demo)"]
+    assert names == ["Ask the local model (demo)", "Claims triage (demo)", "Webhook greeting (demo)"]
+    from apps.gateway.models import ModelProfile
+    from apps.workflows.models import Workflow as Flow
+
+    assert ModelProfile.objects.get(name="local").targets == [
+        {"provider": "local", "model": "SmolLM2-135M-Instruct", "timeout": 120}
+    ]
+    assert Flow.objects.filter(name="Ask the local model (demo)").count() == 1  # idempotent
+    # The reviewers' team may look at the demo workflows, not change them.
+    from apps.accounts.permissions import actions_on
+
+    reviewer = User.objects.get(username="reviewer")
+    assert actions_on(reviewer, Flow.objects.get(name="Claims triage (demo)")) == ["view"]
 
 
 def test_openapi_schema_generates_without_warnings(tmp_path):

@@ -86,7 +86,16 @@ def test_a_client_error_does_not_fail_over(user, target, model_server):
     with pytest.raises(services.GatewayError, match="HTTP 400"):
         services.complete(profile=profile, request=QUESTION)
     assert model_server.hits("ok") == 0
-    assert LLMCall.objects.get().status == CallStatus.ERROR
+    failed = LLMCall.objects.get()
+    assert (failed.status, failed.failovers, failed.attempts) == (CallStatus.ERROR, 0, 1)
+
+
+def test_when_every_target_fails_the_call_records_each_move(user, target):
+    profile = profile_of(user, target("fail-502"), target("fail-503", model="backup"))
+    with pytest.raises(services.GatewayError, match="every target of 'default' failed; last: HTTP 503"):
+        services.complete(profile=profile, request=QUESTION)
+    failed = LLMCall.objects.get()
+    assert (failed.status, failed.failovers, failed.attempts) == (CallStatus.ERROR, 1, 2)
 
 
 def test_retries_the_same_target_with_backoff_before_failing_over(user, target, model_server, settings):

@@ -61,7 +61,7 @@ interface ShareDialogProps {
   onClose: () => void;
 }
 
-/** Who may do what with a workflow, prompt or credential: list, add, change and revoke grants. */
+/** Who may do what with a workflow, prompt, credential or model profile: list, add, change and revoke grants. */
 export function ShareDialog({ target, objectName, onClose }: ShareDialogProps) {
   const [info, setInfo] = useState<ShareInfo | null>(null);
   const [drafts, setDrafts] = useState<Drafts>({});

@@ -26,5 +26,6 @@ describe('sharePath', () => {
     expect(sharePath({ kind: 'workflow', id: 3 })).toBe('/api/v1/workflows/3/share/');
     expect(sharePath({ kind: 'prompt', name: 'claims-triage' })).toBe('/api/v1/prompts/claims-triage/share/');
     expect(sharePath({ kind: 'credential', id: 9 })).toBe('/api/v1/credentials/9/share/');
+    expect(sharePath({ kind: 'model-profile', id: 2 })).toBe('/api/v1/model-profiles/2/share/');
   });
 });

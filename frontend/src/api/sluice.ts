@@ -30,8 +30,9 @@ export type StepStatus = 'queued' | 'running' | 'waiting' | 'succeeded' | 'faile
 
 /**
  * What the signed-in user may do with an object, as the server reports it on every workflow,
- * prompt, credential and run: view, change, run, publish (move tags), rollback, delete, share
- * (credentials: view, change, use, delete, share; a run: its workflow's view and run).
+ * prompt, credential, model profile and run: view, change, run, publish (move tags), rollback,
+ * delete, share (credentials and model profiles: view, change, use, delete, share; a run: its
+ * workflow's view and run).
  */
 export type Permissions = string[];
 
@@ -101,6 +102,8 @@ export interface Step {
   worker: string;
   started_at: string | null;
   finished_at: string | null;
+  /** The model calls the step made (on a run's steps). */
+  llm_calls?: StepModelCall[];
 }
 
 export interface RunSummary {
@@ -270,11 +273,13 @@ export type ShareChange = ({ user: string } | { group: string }) & ({ permission
 export type ShareTarget =
   | { kind: 'workflow'; id: number }
   | { kind: 'prompt'; name: string }
-  | { kind: 'credential'; id: number };
+  | { kind: 'credential'; id: number }
+  | { kind: 'model-profile'; id: number };
 
 export function sharePath(target: ShareTarget): string {
   if (target.kind === 'workflow') return `/api/v1/workflows/${target.id}/share/`;
   if (target.kind === 'prompt') return `/api/v1/prompts/${encodeURIComponent(target.name)}/share/`;
+  if (target.kind === 'model-profile') return `/api/v1/model-profiles/${target.id}/share/`;
   return `/api/v1/credentials/${target.id}/share/`;
 }
 
@@ -328,7 +333,7 @@ export interface AuditFilters {
   page?: number;
 }
 
-export type CredentialKind = 'bearer' | 'header' | 'basic';
+export type CredentialKind = 'bearer' | 'openai' | 'anthropic' | 'header' | 'basic';
 
 export interface Credential {
   id: number;
@@ -356,6 +361,121 @@ export interface CredentialInput {
   header?: string;
   username?: string;
   secret?: string;
+}
+
+export type Provider = 'openai' | 'anthropic' | 'local';
+export type RoutingPolicy = 'failover' | 'latency' | 'cost' | 'weighted';
+
+/** One provider+model a profile may call. `credential` is a credential's id (or its name). */
+export interface ModelTarget {
+  provider: Provider;
+  model: string;
+  base_url?: string;
+  credential?: number | string | null;
+  /** Seconds. */
+  timeout?: number;
+  weight?: number;
+  retries?: number;
+}
+
+/** A target's circuit breaker: open (calls skip it) after failures in a row. */
+export interface BreakerInfo {
+  open: boolean;
+  failures: number;
+}
+
+export interface ModelProfile {
+  id: number;
+  name: string;
+  description: string;
+  policy: RoutingPolicy;
+  targets: ModelTarget[];
+  revision: number;
+  created_by: string | null;
+  created_at: string;
+  updated_at: string;
+  /** One per target, in the targets' order. */
+  breakers: BreakerInfo[];
+  /** view, change, use, delete, share. */
+  permissions: Permissions;
+}
+
+/** One try of one target within a call. */
+export interface ModelTry {
+  target: number;
+  provider: string;
+  model: string;
+  status: 'ok' | 'error' | 'skipped' | 'repair' | string;
+  error?: string;
+  latency_ms?: number;
+}
+
+/** A model call as a run's step lists it. */
+export interface StepModelCall {
+  id: number;
+  profile: string;
+  provider: string;
+  model: string;
+  /** The index of the target that answered (null when none did). */
+  target: number | null;
+  attempts: number;
+  failovers: number;
+  latency_ms: number | null;
+  ttft_ms: number | null;
+  input_tokens: number;
+  output_tokens: number;
+  /** Counted here because the provider reported no usage. */
+  tokens_estimated: boolean;
+  /** A decimal string, in the price table's currency; null without a price. */
+  cost: string | null;
+  status: 'ok' | 'error';
+  error: string;
+  tries?: ModelTry[];
+}
+
+/** A recorded model call (`/api/v1/llm-calls/`, and a profile test's `call`). */
+export interface ModelCall extends StepModelCall {
+  run: string | null;
+  node_id: string;
+  workflow: number | null;
+  user: string | null;
+  prompt: string;
+  prompt_version: number | null;
+  tries: ModelTry[];
+  streamed: boolean;
+  created_at: string;
+}
+
+/** What "Test" answers: the text, or why every target failed; the call either way. */
+export interface ModelTestResult {
+  ok: boolean;
+  text?: string;
+  error?: string;
+  call: ModelCall | null;
+}
+
+export type MetricsGroup = 'model' | 'workflow' | 'user' | 'day';
+
+/** One group's aggregates; the group's key is under its own name (`model`, `workflow`, …). */
+export interface MetricsRow {
+  model?: string | null;
+  workflow?: string | null;
+  user?: string | null;
+  day?: string | null;
+  calls: number;
+  errors: number;
+  failovers: number;
+  input_tokens: number;
+  output_tokens: number;
+  /** A decimal string. */
+  cost: string;
+  latency_ms_p50: number | null;
+  latency_ms_p95: number | null;
+}
+
+export interface Metrics {
+  group_by: MetricsGroup;
+  results: MetricsRow[];
 }
 
 function query(params: Record<string, string | number | undefined | null>): string {
@@ -452,7 +572,7 @@ export const api = {
 
   audit: (filters: AuditFilters) => apiFetch<Page<AuditEntry>>(`/api/v1/audit/${query({ ...filters })}`),
 
-  credentials: (params: { search?: string; page?: number }) =>
+  credentials: (params: { search?: string; page?: number; page_size?: number }) =>
     apiFetch<Page<Credential>>(`/api/v1/credentials/${query(params)}`),
   credential: (id: number) => apiFetch<Credential>(`/api/v1/credentials/${id}/`),
   createCredential: (body: CredentialInput & { name: string; kind: CredentialKind; secret: string }) =>
@@ -460,6 +580,22 @@ export const api = {
   updateCredential: (id: number, body: CredentialInput) =>
     apiFetch<Credential>(`/api/v1/credentials/${id}/`, { method: 'PATCH', body }),
   deleteCredential: (id: number) => apiFetch<void>(`/api/v1/credentials/${id}/`, { method: 'DELETE' }),
+
+  modelProfiles: (params: { search?: string; page?: number }) =>
+    apiFetch<Page<ModelProfile>>(`/api/v1/model-profiles/${query(params)}`),
+  modelProfile: (id: number) => apiFetch<ModelProfile>(`/api/v1/model-profiles/${id}/`),
+  createModelProfile: (body: { name: string; description?: string; policy?: RoutingPolicy; targets: ModelTarget[] }) =>
+    apiFetch<ModelProfile>('/api/v1/model-profiles/', { method: 'POST', body }),
+  saveModelProfile: (id: number, body: { revision: number; description?: string; policy?: RoutingPolicy; targets?: ModelTarget[] }) =>
+    apiFetch<ModelProfile>(`/api/v1/model-profiles/${id}/`, { method: 'PATCH', body }),
+  deleteModelProfile: (id: number) => apiFetch<void>(`/api/v1/model-profiles/${id}/`, { method: 'DELETE' }),
+  /** One short message through the saved profile, or only its target `target` (an index). */
+  testModelProfile: (id: number, body: { target?: number; message?: string }) =>
+    apiFetch<ModelTestResult>(`/api/v1/model-profiles/${id}/test/`, { method: 'POST', body }),
+  modelCalls: (params: { run?: string; model?: string; page?: number }) =>
+    apiFetch<Page<ModelCall>>(`/api/v1/llm-calls/${query(params)}`),
+  llmMetrics: (params: { group_by: MetricsGroup; since?: string; until?: string }) =>
+    apiFetch<Metrics>(`/api/v1/metrics/llm/${query(params)}`),
 };
 
 /** A multipart upload (apiFetch sends JSON only). */

@@ -29,6 +29,7 @@ describe('audit filters', () => {
   it('links the objects that have a page of their own', () => {
     expect(objectPath('workflow', 7)).toBe('/workflows/7');
     expect(objectPath('credential', '3')).toBe('/credentials/3');
+    expect(objectPath('modelprofile', '2')).toBe('/models/2');
     expect(objectPath('run', 'a1b2')).toBe('/runs/a1b2');
     expect(objectPath('token', 4)).toBeNull();
     expect(objectPath('workflow', null)).toBeNull();

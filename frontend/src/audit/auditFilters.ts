@@ -48,6 +48,7 @@ export function objectPath(type: string, id: string | number | null): string | n
   const key = encodeURIComponent(String(id));
   if (type === 'workflow') return `/workflows/${key}`;
   if (type === 'credential') return `/credentials/${key}`;
+  if (type === 'modelprofile') return `/models/${key}`;
   if (type === 'run') return `/runs/${key}`;
   return null;
 }

@@ -3,6 +3,8 @@ import type { Credential, CredentialInput, CredentialKind } from '../api/sluice'
 
 export const KINDS: readonly { kind: CredentialKind; label: string; secretLabel: string }[] = [
   { kind: 'bearer', label: 'Bearer token (Authorization: Bearer …)', secretLabel: 'Token' },
+  { kind: 'openai', label: 'OpenAI(-compatible) API key', secretLabel: 'API key' },
+  { kind: 'anthropic', label: 'Anthropic API key (x-api-key)', secretLabel: 'API key' },
   { kind: 'header', label: 'A header of your choice (e.g. X-Api-Key)', secretLabel: 'Header value' },
   { kind: 'basic', label: 'Basic auth (username and password)', secretLabel: 'Password' },
 ];
@@ -15,6 +17,7 @@ export function kindInfo(kind: CredentialKind) {
 export function describeCredential(credential: Pick<Credential, 'kind' | 'header' | 'username'>): string {
   if (credential.kind === 'header') return `${credential.header || '(no header)'}: …`;
   if (credential.kind === 'basic') return `Basic auth as ${credential.username || '(no username)'}`;
+  if (credential.kind === 'anthropic') return 'x-api-key: …';
   return 'Authorization: Bearer …';
 }
 

@@ -1,5 +1,6 @@
 import { memo } from 'react';
-import type { NodeTypeInfo, Problem, Step } from '../api/sluice';
+import type { ModelTry, NodeTypeInfo, Problem, Step } from '../api/sluice';
+import { StepModelCalls } from '../models/ModelCallView';
 import { JsonBlock, StatusPill, duration } from '../ui/format';
 import type { SluiceNodeData } from './graph';
 import { SchemaForm } from './SchemaForm';
@@ -98,8 +99,12 @@ function InspectorInner({ nodeId, data, info, suggestions, onParams, onSettings,
 
 export const Inspector = memo(InspectorInner);
 
-/** One step of a run: rendered params, input, output, error, attempts, worker and timings. */
-export function StepDetail({ step }: { step: Step }) {
+/**
+ * One step of a run: rendered params, input, output, error, attempts, worker, timings and the
+ * model calls it made (`tries`: each call's tries by call id, where they were looked up; null
+ * while they are being looked up).
+ */
+export function StepDetail({ step, tries }: { step: Step; tries?: ReadonlyMap<number, readonly ModelTry[]> | null }) {
   return (
     <section className="inspector__section step-detail" aria-label={`Step ${step.node_id}`}>
       <h3 className="inspector__subtitle">
@@ -124,6 +129,7 @@ export function StepDetail({ step }: { step: Step }) {
           {step.error.message ?? 'failed'}
         </div>
       )}
+      {step.llm_calls && step.llm_calls.length > 0 && <StepModelCalls calls={step.llm_calls} tries={tries} />}
       <h4 className="step-detail__label">Output</h4>
       <JsonBlock value={step.output} label="Step output" />
       <h4 className="step-detail__label">Input</h4>

@@ -13,6 +13,7 @@ import '../editor/editor.css';
 import { downloadJson } from '../ui/download';
 import { ErrorNotice, JsonBlock, Pager, StatusPill, duration, formatTime } from '../ui/format';
 import { isTerminal, useRunEvents } from './runEvents';
+import { useCallTries } from './useCallTries';
 
 const RUN_STATUSES = ['', 'queued', 'running', 'waiting', 'succeeded', 'failed', 'cancelled'];
 
@@ -161,6 +162,7 @@ export function RunPage() {
   }, [finishedSteps, live.status, load]);
 
   const steps = useMemo(() => new Map((run?.steps ?? []).map((s) => [s.node_id, s])), [run]);
+  const tries = useCallTries(id, run?.steps);
   // The graph is parsed once per run (the record is fetched again as steps finish). The nodes
   // live in state so React Flow's measurements stay on them when their colours change.
   const graph = run?.graph;
@@ -293,7 +295,7 @@ export function RunPage() {
               <button type="button" className="link-button" onClick={() => setSelected(null)}>
                 ← Whole run
               </button>
-              <StepDetail step={step} />
+              <StepDetail step={step} tries={tries} />
               <Lineage run={run} nodeId={step.node_id} steps={steps} onPick={setSelected} />
             </>
           ) : selected ? (

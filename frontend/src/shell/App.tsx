@@ -1,3 +1,4 @@
+import { Suspense, lazy } from 'react';
 import { Navigate, Outlet, RouterProvider, createBrowserRouter } from 'react-router';
 import { canReadAudit } from '../access/permissions';
 import { AccountPage } from '../account/AccountPage';
@@ -6,6 +7,7 @@ import { BatchPage, BatchesPage } from '../batches/BatchPages';
 import { CredentialListPage, CredentialPage } from '../credentials/CredentialPages';
 import { EditorPage } from '../editor/EditorPage';
 import { LiveEventsPanel } from '../live/LiveEventsPanel';
+import { ModelProfileListPage, ModelProfilePage } from '../models/ModelPages';
 import { PromptListPage, PromptPage } from '../prompts/PromptPages';
 import { RunPage, RunsPage } from '../runs/RunPages';
 import { StatusPanel } from '../status/StatusPanel';
@@ -13,6 +15,25 @@ import { WorkflowListPage } from '../workflows/WorkflowListPage';
 import { Header } from './Header';
 import { MeContext, useMe, useMeContext } from './useMe';
 import './shell.css';
+
+// The charts library loads with the metrics page, not with every page.
+const MetricsPage = lazy(() => import('../metrics/MetricsPage'));
+
+function LazyMetricsPage() {
+  return (
+    <Suspense
+      fallback={
+        <main id="main" className="page">
+          <p className="muted" role="status">
+            Loading…
+          </p>
+        </main>
+      }
+    >
+      <MetricsPage />
+    </Suspense>
+  );
+}
 
 interface AppProps {
   /** From the page shell's data-username, shown until /api/v1/me/ answers. */
@@ -79,6 +100,10 @@ export function buildRouter(initialUsername: string) {
         { path: '/batches/:id', element: <BatchPage /> },
         { path: '/credentials', element: <CredentialListPage /> },
         { path: '/credentials/:id', element: <CredentialPage /> },
+        { path: '/models', element: <ModelProfileListPage /> },
+        { path: '/models/:id', element: <ModelProfilePage /> },
+        // `/metrics` itself is the Prometheus endpoint on the server.
+        { path: '/usage', element: <LazyMetricsPage /> },
         { path: '/account', element: <AccountPage /> },
         { path: '/audit', element: <AuditPage /> },
         { path: '/status', element: <StatusPage /> },

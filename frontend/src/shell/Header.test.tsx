@@ -25,6 +25,8 @@ describe('Header', () => {
     expect(html).toContain('<nav class="app-nav" aria-label="Main">');
     expect(html).toMatch(/href="\/workflows"[^>]*>Workflows</);
     expect(html).toMatch(/href="\/credentials"[^>]*>Credentials</);
+    expect(html).toMatch(/href="\/models"[^>]*>Models</);
+    expect(html).toMatch(/href="\/usage"[^>]*>Metrics</);
     // The audit log is for staff and superusers only.
     expect(html).not.toContain('href="/audit"');
   });

@@ -32,6 +32,8 @@ export function Header({ username, canAudit = false }: HeaderProps) {
           <NavLink to="/runs">Runs</NavLink>
           <NavLink to="/batches">Batches</NavLink>
           <NavLink to="/credentials">Credentials</NavLink>
+          <NavLink to="/models">Models</NavLink>
+          <NavLink to="/usage">Metrics</NavLink>
           {canAudit && <NavLink to="/audit">Audit</NavLink>}
           <NavLink to="/status">Status</NavLink>
         </nav>

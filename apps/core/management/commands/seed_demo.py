@@ -77,6 +77,38 @@ def seed_workflows(owner) -> None:
             accounts.object_share(obj=workflow, actor=owner, group=reviewers, actions=["view"])
 
 
+def seed_local_model(owner) -> None:
+    """A profile for the local model and a sample workflow that asks it (works offline once
+    ``make run`` has installed the model; the status page says when)."""
+    from apps.gateway import selectors as gateway_selectors
+    from apps.gateway import services as gateway
+    from apps.prompts import selectors as prompt_selectors
+    from apps.prompts import services as prompts
+
+    if not gateway_selectors.profiles_for(user=owner).filter(name="local").exists():
+        gateway.profile_create(
+            user=owner, name="local", description="The local model (SmolLM2-135M): no key, no network",
+            targets=[{"provider": "local", "model": "SmolLM2-135M-Instruct", "timeout": 120}],
+        )
+    if not prompt_selectors.prompts_for(user=owner).filter(name="demo-answer").exists():
+        prompts.prompt_create(name="demo-answer", template="Answer in one short sentence: {{ question }}",
+                              variables=["question"], system="You are a helpful assistant.", user=owner)  # fmt: skip
+    name = "Ask the local model (demo)"
+    if not workflow_selectors.workflows_for(user=owner).filter(name=name).exists():
+        graph = {
+            "nodes": [
+                _node("ask", "trigger.manual", 0, input_schema={
+                    "type": "object", "properties": {"question": {"type": "string"}}}),
+                _node("answer", "llm.prompt", 240, prompt="demo-answer@latest", model="local",
+                      variables={"question": "{{ input.question | default('What is a workflow?') }}"}),
+                _node("out", "output", 480, value="{{ nodes.answer.output.text }}"),
+            ],
+            "edges": [{"source": "ask", "target": "answer"}, {"source": "answer", "target": "out"}],
+        }  # fmt: skip
+        workflows.workflow_create(name=name, graph=graph, user=owner, reason="demo data",
+                                  description="Runs with no key and no network once the local model is installed.")
+
+
 def logins_file():
     return settings.DATA_DIR / "demo-logins.json"
 
@@ -104,7 +136,9 @@ class Command(BaseCommand):
             for team in teams:
                 group, _ = Group.objects.get_or_create(name=team)
                 user.groups.add(group)
-        seed_workflows(accounts.user_ensure(username="analyst", password=logins.get("analyst", ""))[0])
+        analyst = accounts.user_ensure(username="analyst", password=logins.get("analyst", ""))[0]
+        seed_workflows(analyst)
+        seed_local_model(analyst)
         path = logins_file()
         path.touch(mode=0o600)
         path.write_text(json.dumps(logins, indent=2))
