@@ -11,6 +11,7 @@ and in tests; it gives poor answers and is never a claim of quality.
 
 from __future__ import annotations
 
+import atexit
 import importlib.util
 import json
 import threading
@@ -72,6 +73,8 @@ def _model():
             # use_extra_bufts=False: the CPU-specific matrix buffers crash on some machines.
             _loaded["llm"] = Llama(model_path=str(model_path()), n_ctx=2048, n_threads=2, verbose=False,
                                    use_extra_bufts=False)  # fmt: skip
+            # Freed before the interpreter tears its modules down (else llama's __del__ fails noisily).
+            atexit.register(_loaded["llm"].close)
         return _loaded["llm"]
 
 
