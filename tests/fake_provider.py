@@ -11,16 +11,28 @@ through a target's ``base_url`` alone:
 - ``/drop/…``          closes the connection without answering
 - ``/badjson/…``       200 with a body that is not JSON
 - ``/nousage/…``       like ``ok`` without a usage block
+- ``/parrot/…``        answers the last user message itself (a test scripts each answer in its input)
 - ``/fixjson-<b64>/…``  "not json" the first time (per path segment), then the decoded text
+- ``/scored-<b64>/…``  answers the tokens of ``scored_segment``; asked for ``logprobs`` (OpenAI
+  protocol), gives each token's log-probability and its ``top_logprobs`` alternatives
+- ``/nologprobs-<b64>/…`` 400 when asked for ``logprobs``, else answers the decoded text
+
+Other answers carry no log-probabilities, like a server that ignores the parameter.
 
 Usage is deterministic: prompt tokens are the words of every message (and the system
 prompt), completion tokens the words of the answer.
+
+``POST …/embeddings`` (OpenAI protocol, after the scenarios that fail) answers a hashed bag
+of words per input (``bag_of_words``): texts that share words are alike; usage is the words.
 """
 
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
+import math
+import re
 import threading
 import time
 from collections import Counter
@@ -36,6 +48,45 @@ def words(text: str) -> int:
 def reply_segment(text: str, kind: str = "reply") -> str:
     return f"{kind}-" + base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
 
+
+def scored_segment(tokens: list[tuple[str, float, dict[str, float]]]) -> str:
+    """An answer scripted token by token: ``(token, logprob, {alternative: logprob})``."""
+    return reply_segment(json.dumps(tokens), kind="scored")
+
+
+def _decoded(segment: str) -> str:
+    encoded = segment.split("-", 1)[1]
+    return base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)).decode()
+
+
+def _logprob_entry(token: str, logprob: float, alternatives: dict[str, float], top: int) -> dict[str, Any]:
+    listed = sorted({token: logprob, **alternatives}.items(), key=lambda item: -item[1])[:top]
+    return {"token": token, "logprob": logprob, "bytes": list(token.encode()),
+            "top_logprobs": [{"token": t, "logprob": lp, "bytes": list(t.encode())} for t, lp in listed]}  # fmt: skip
+
+
+
+EMBEDDING_DIMENSIONS = 256
+
+
+def bag_of_words(text: str) -> list[float]:
+    """A deterministic unit vector: each lower-cased word adds one to a hashed dimension."""
+    vector = [0.0] * EMBEDDING_DIMENSIONS
+    for word in re.findall(r"[a-z0-9]+", text.lower()):
+        vector[int(hashlib.sha256(word.encode()).hexdigest(), 16) % EMBEDDING_DIMENSIONS] += 1.0
+    norm = math.sqrt(sum(x * x for x in vector)) or 1.0
+    return [x / norm for x in vector]
+
+
+def embeddings_answer(body: dict, *, usage: bool = True) -> dict[str, Any]:
+    texts = body.get("input")
+    texts = [texts] if isinstance(texts, str) else list(texts or [])
+    answer: dict[str, Any] = {"object": "list", "model": body.get("model"), "data": [
+        {"object": "embedding", "index": i, "embedding": bag_of_words(str(t))} for i, t in enumerate(texts)]}
+    if usage:
+        answer["usage"] = {"prompt_tokens": sum(words(str(t)) for t in texts),
+                           "total_tokens": sum(words(str(t)) for t in texts)}  # fmt: skip
+    return answer
 
 class _Handler(BaseHTTPRequestHandler):
     hits: Counter = Counter()
@@ -78,12 +129,22 @@ class _Handler(BaseHTTPRequestHandler):
             return None
         if segment == "badjson":
             return self._send(200, b"{not json")
+        if rest.endswith("embeddings"):
+            return self._send(200, json.dumps(embeddings_answer(body, usage=segment != "nousage")).encode())
+        asked_logprobs = not anthropic and bool(body.get("logprobs"))
+        if segment.startswith("nologprobs-") and ("logprobs" in body or "top_logprobs" in body):
+            return self._send(400, b'{"error": {"message": "logprobs is not supported by this model"}}')
         text = self._answer(segment, body, anthropic)
+        scored = None
+        if segment.startswith("scored-") and asked_logprobs:
+            top = int(body.get("top_logprobs") or 0)
+            scored = [_logprob_entry(token, logprob, alternatives, top)
+                      for token, logprob, alternatives in json.loads(_decoded(segment))]  # fmt: skip
         prompt_tokens = words(str(body.get("system") or "")) + sum(words(str(m.get("content", "")))
                                                                      for m in body.get("messages", []))  # fmt: skip
         usage = segment != "nousage"
         if body.get("stream"):
-            return self._stream(text, prompt_tokens, usage, anthropic, body.get("model", ""))
+            return self._stream(text, prompt_tokens, usage, anthropic, body.get("model", ""), scored)
         if anthropic:
             payload = {"type": "message", "role": "assistant", "model": body.get("model"),
                        "content": [{"type": "text", "text": text}], "stop_reason": "end_turn"}  # fmt: skip
@@ -93,21 +154,25 @@ class _Handler(BaseHTTPRequestHandler):
             payload = {"object": "chat.completion", "model": body.get("model"),
                        "choices": [{"index": 0, "message": {"role": "assistant", "content": text},
                                     "finish_reason": "stop"}]}  # fmt: skip
+            if scored is not None:
+                payload["choices"][0]["logprobs"] = {"content": scored}
             if usage:
                 payload["usage"] = {"prompt_tokens": prompt_tokens, "completion_tokens": words(text),
                                     "total_tokens": prompt_tokens + words(text)}  # fmt: skip
         return self._send(200, json.dumps(payload).encode())
 
     def _answer(self, segment: str, body: dict, anthropic: bool) -> str:
-        if segment.startswith(("reply-", "fixjson-")):
+        if segment.startswith("scored-"):
+            return "".join(token for token, _, _ in json.loads(_decoded(segment)))
+        if segment.startswith(("reply-", "fixjson-", "nologprobs-")):
             if segment.startswith("fixjson-") and self.hits[segment] == 1:
                 return "Sure! Here it is: not json"
-            encoded = segment.split("-", 1)[1]
-            return base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)).decode()
+            return _decoded(segment)
         last = next((m.get("content", "") for m in reversed(body.get("messages", [])) if m.get("role") == "user"), "")
-        return f"echo: {last}"
+        return last if segment == "parrot" else f"echo: {last}"
 
-    def _stream(self, text: str, prompt_tokens: int, usage: bool, anthropic: bool, model: str) -> None:
+    def _stream(self, text: str, prompt_tokens: int, usage: bool, anthropic: bool, model: str,
+                scored: list[dict[str, Any]] | None = None) -> None:  # fmt: skip
         self.send_response(200)
         self.send_header("content-type", "text/event-stream")
         self.send_header("transfer-encoding", "chunked")
@@ -131,8 +196,13 @@ class _Handler(BaseHTTPRequestHandler):
                    "usage": {"output_tokens": words(text) if usage else None}}, "message_delta")  # fmt: skip
             event({"type": "message_stop"}, "message_stop")
         else:
-            for piece in pieces:
-                event({"choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}]})
+            # Scored: one token a chunk, each with its log-probabilities.
+            chunks = [(e["token"], {"content": [e]}) for e in scored] if scored else [(p, None) for p in pieces]
+            for piece, logprobs in chunks:
+                choice = {"index": 0, "delta": {"content": piece}, "finish_reason": None}
+                if logprobs is not None:
+                    choice["logprobs"] = logprobs
+                event({"model": model, "choices": [choice]})
             event({"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})
             if usage:
                 event({"choices": [], "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": words(text)}})

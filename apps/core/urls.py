@@ -18,6 +18,8 @@ api_v1 = [
     path("", include("apps.vault.urls")),
     path("", include("apps.audit.urls")),
     path("", include("apps.gateway.urls")),
+    path("", include("apps.knowledge.urls")),
+    path("", include("apps.reviews.urls")),
     path("health/", views.HealthView.as_view(), name="health"),
     path("live-check/", views.LiveCheckView.as_view(), name="live-check"),
 ]
@@ -37,7 +39,7 @@ urlpatterns = [
     path("", views.app_shell, name="app"),
     # The browser app's own pages (its router takes over inside the page).
     re_path(
-        r"^(?:workflows|prompts|runs|batches|status|account|audit|credentials|models|usage)(?:/.*)?$",
+        r"^(?:workflows|prompts|runs|batches|status|account|audit|credentials|models|usage|reviews|knowledge)(?:/.*)?$",
         views.app_shell,
         name="app-page",
     ),

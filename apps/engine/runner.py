@@ -27,7 +27,7 @@ from apps.engine.core.policy import StepPolicy, StepTimeout, time_limit
 from apps.engine.core.scheduler import IN_FLIGHT, NodeState, Status, active_inputs, is_settled, plan
 from apps.engine.models import TERMINAL_RUN_STATUSES, Run, RunStatus, Step, StepStatus
 from apps.engine.registry import get_registry
-from apps.engine.sdk import Context, NodeError, NodeResult, NodeType
+from apps.engine.sdk import Context, NodeError, NodeResult, NodeType, Wait
 
 logger = logging.getLogger(__name__)
 HOSTNAME = socket.gethostname()
@@ -128,7 +128,7 @@ def call_node(
     attempt: int,
     *,
     timeout: float | None = None,
-) -> tuple[dict[str, Any] | None, NodeResult | None, NodeError | None]:
+) -> tuple[dict[str, Any] | None, NodeResult | Wait | None, NodeError | None]:
     """Render params and run one node (within ``timeout`` seconds, where the process can
     enforce it); returns (rendered params, result, error)."""
     params = None
@@ -156,7 +156,7 @@ def call_node(
     except Exception as exc:  # a bug in a node must fail its step, not the worker
         logger.exception("node %s (%s) raised", node.id, node.type)
         return params, None, NodeError(f"{type(exc).__name__}: {exc}")
-    if not isinstance(result, NodeResult):
+    if not isinstance(result, NodeResult | Wait):
         result = NodeResult(result)
     return params, result, None
 
@@ -202,6 +202,8 @@ class _Advance:
         params, result, error = call_node(node, node_type, self.run, self.data, inputs, attempt=1)
         common = {"attempts": 1, "params": params, "input": inputs, "started_at": started,
                   "finished_at": timezone.now(), "worker": HOSTNAME}  # fmt: skip
+        if isinstance(result, Wait):
+            error, result = NodeError("only a slow node may wait"), None
         if error is None:
             self._add(node_id, StepStatus.SUCCEEDED, output=result.output, ports=list(result.ports), **common)
             return
@@ -295,6 +297,9 @@ class _Advance:
             Step.objects.bulk_create(self.new_steps)
         if not new_run:
             pending = (StepStatus.QUEUED, StepStatus.WAITING)
+            if self.run.status in TERMINAL_RUN_STATUSES:
+                waiting = [s.node_id for s in self.steps.values() if s.status == StepStatus.WAITING]
+                _tell_waiting_nodes(str(self.run.id), waiting, self.loaded)
             if self.run.status in TERMINAL_RUN_STATUSES and any(s.status in pending for s in self.steps.values()):
                 Step.objects.filter(run=self.run, status__in=pending).update(
                     status=StepStatus.CANCELLED, finished_at=self.now
@@ -406,6 +411,12 @@ def execute_step(step_id: int, task_id: str, worker: str = HOSTNAME) -> None:
     )
     now = timezone.now()
     mine = Step.objects.filter(pk=step.pk, status=StepStatus.RUNNING, task_id=task_id)
+    if isinstance(result, Wait):
+        # Waits for someone outside the run; step_resume gives it its outcome later.
+        mine.update(status=StepStatus.WAITING, params=params, output=result.detail, error=None)
+        step.refresh_from_db()
+        advance(str(run.id), prior_events=[events.step_event(step)])
+        return
     if error is None:
         mine.update(status=StepStatus.SUCCEEDED, params=params, output=result.output, ports=list(result.ports),
                     error=None, finished_at=now)  # fmt: skip
@@ -445,6 +456,21 @@ def _park(step: Step, node: Node, node_type: NodeType, run: Run, loaded: LoadedG
     advance(str(run.id))
 
 
+def _tell_waiting_nodes(run_id: str, node_ids: list[str], loaded: LoadedGraph) -> None:
+    """After commit, tell each node whose step was waiting that its run has ended."""
+    if not node_ids:
+        return
+
+    def tell() -> None:
+        for node_id in node_ids:
+            try:
+                loaded.types[node_id].cancel(run_id=run_id, node_id=node_id)
+            except Exception:  # one node's clean-up must not break the others'
+                logger.exception("cancel hook of %s in run %s failed", node_id, run_id)
+
+    transaction.on_commit(tell)
+
+
 def cancel(run: Run) -> bool:
     """Cancel a run that has not finished; False if it already had."""
     with transaction.atomic():
@@ -455,6 +481,8 @@ def cancel(run: Run) -> bool:
         locked.status = RunStatus.CANCELLED
         locked.finished_at = now
         locked.save(update_fields=["status", "finished_at"])
+        waiting = list(Step.objects.filter(run=locked, status=StepStatus.WAITING).values_list("node_id", flat=True))
+        _tell_waiting_nodes(str(locked.id), waiting, load_graph(locked.workflow_version))
         Step.objects.filter(run=locked, status__in=[StepStatus.QUEUED, StepStatus.WAITING]).update(
             status=StepStatus.CANCELLED, finished_at=now
         )

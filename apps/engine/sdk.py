@@ -25,6 +25,16 @@ class NodeResult:
     ports: tuple[str, ...] = (DEFAULT_OUTPUT_PORT,)
 
 
+@dataclass(frozen=True)
+class Wait:
+    """Returned by a node that waits for something outside the run (a person's decision):
+    the step waits, holding no worker, and ``detail`` is shown as its output meanwhile. Whoever
+    ends the wait calls ``apps.engine.services.step_resume`` (or ``step_fail``) with the
+    step's real outcome; ``NodeType.cancel`` tells the node when its run ends first."""
+
+    detail: Any = None
+
+
 class NodeError(Exception):
     """A node failed; ``retryable`` failures are retried (with backoff) as its settings allow."""
 
@@ -115,8 +125,11 @@ class NodeType:
         again at run time). Templated values can only be checked at run time."""
         return []
 
-    def run(self, context: Context, inputs: dict[str, Any]) -> NodeResult | Any:
+    def run(self, context: Context, inputs: dict[str, Any]) -> NodeResult | Wait | Any:
         raise NotImplementedError
+
+    def cancel(self, *, run_id: str, node_id: str) -> None:
+        """The run ended while this node's step was waiting (a ``Wait`` it returned)."""
 
     @classmethod
     def describe(cls) -> dict[str, Any]:

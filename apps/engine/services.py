@@ -155,3 +155,48 @@ def run_cancel(*, run: Run, user=None) -> Run:
                  object_repr=f"{run.workflow.name} v{run.version}", summary={"workflow": run.workflow_id})  # fmt: skip
     run.refresh_from_db()
     return run
+
+
+def step_resume(*, step_id: int, output: Any, port: str) -> bool:
+    """End a waiting step (a person decided) with ``output`` on ``port`` and move its run on
+    through a worker; False when the step no longer waits (decided before, run cancelled).
+
+    Joins the caller's transaction, so the outcome is stored with the decision that made it;
+    a lost advance message is sent again by the sweep (a waiting run with nothing waiting).
+    """
+    from django.utils import timezone
+
+    from apps.engine.models import Step, StepStatus
+    from apps.engine.tasks import advance_run
+
+    step = Step.objects.filter(pk=step_id).only("run_id").first()
+    if step is None:
+        return False
+    done = Step.objects.filter(pk=step_id, status=StepStatus.WAITING).update(
+        status=StepStatus.SUCCEEDED, output=output, ports=[port], error=None, finished_at=timezone.now()
+    )
+    if done:
+        run_id = str(step.run_id)
+        transaction.on_commit(lambda: advance_run.delay(run_id=run_id))
+    return bool(done)
+
+
+def step_fail(*, step_id: int, message: str, details: dict | None = None) -> bool:
+    """Fail a waiting step (its error port, or the run) and move its run on; False when it no
+    longer waits."""
+    from django.utils import timezone
+
+    from apps.engine import runner
+    from apps.engine.models import Step, StepStatus
+    from apps.engine.tasks import advance_run
+
+    step = Step.objects.filter(pk=step_id).select_related("run__workflow_version").first()
+    if step is None:
+        return False
+    payload = {"message": message, **({"details": details} if details else {})}
+    fields = runner.failure_fields(step.node_id, runner.load_graph(step.run.workflow_version), payload)
+    done = Step.objects.filter(pk=step_id, status=StepStatus.WAITING).update(finished_at=timezone.now(), **fields)
+    if done:
+        run_id = str(step.run_id)
+        transaction.on_commit(lambda: advance_run.delay(run_id=run_id))
+    return bool(done)

@@ -9,6 +9,7 @@ simply sends again what has been quiet for too long:
 - slow steps ``queued`` for longer than the grace period (lost message or retry);
 - steps ``running`` on a worker whose heartbeat has stopped (killed mid-node);
 - steps ``waiting`` whose wake-up time has passed (timer message lost);
+- runs ``waiting`` with no step waiting any more (a decision's advance message lost);
 - batches with free slots and queued items (their pump stopped).
 """
 
@@ -36,7 +37,7 @@ def sweep() -> dict[str, int]:
 
     now = timezone.now()
     grace = timedelta(seconds=settings.ENGINE_SWEEP_GRACE_SECONDS)
-    found = {"runs": 0, "steps": 0, "orphaned": 0, "timers": 0, "batches": 0}
+    found = {"runs": 0, "steps": 0, "orphaned": 0, "timers": 0, "resumed": 0, "batches": 0}
 
     quiet_runs = Run.objects.filter(status=RunStatus.QUEUED).filter(
         Q(batch__isnull=True, created_at__lt=now - grace) | Q(batch__isnull=False, dispatched_at__lt=now - grace)
@@ -70,6 +71,13 @@ def sweep() -> dict[str, int]:
     for step in live_steps.filter(status=StepStatus.WAITING, wake_at__lt=now - timedelta(seconds=1))[:LIMIT]:
         found["timers"] += 1
         _send(execute_step, step, load_graph)
+
+    woken = Run.objects.filter(status=RunStatus.WAITING).exclude(
+        pk__in=Step.objects.filter(status=StepStatus.WAITING).values("run_id")
+    )
+    for run_id in woken.values_list("pk", flat=True)[:LIMIT]:
+        advance_run.delay(run_id=str(run_id))
+        found["resumed"] += 1
 
     for batch_id in Batch.objects.filter(status=BatchStatus.RUNNING).values_list("pk", flat=True)[:LIMIT]:
         batches.kick(str(batch_id))

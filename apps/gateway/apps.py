@@ -7,4 +7,9 @@ class GatewayConfig(AppConfig):
     verbose_name = "Model gateway"
 
     def ready(self) -> None:
-        from apps.gateway import signals  # noqa: F401 - price table changes
+        from django.conf import settings
+
+        from apps.gateway import signals, telemetry  # noqa: F401 - signals: price table changes
+
+        # Once per process (a Celery pool's children inherit it; its export thread restarts on fork).
+        telemetry.configure(endpoint=getattr(settings, "OTEL_EXPORTER_OTLP_ENDPOINT", None))

@@ -7,11 +7,14 @@ and returns the answer with its usage.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from apps.core.api import DomainError
 from apps.engine.sdk import Context, NodeError, NodeResult, NodeType, Reference
 from apps.prompts.nodes import _REFERENCE
+
+if TYPE_CHECKING:
+    from apps.gateway.services import Answer
 
 PROMPT_PARAMS = {
     "prompt": {"type": "string", "title": "Prompt", "description": "name@production, name@latest or name@3"},
@@ -22,6 +25,10 @@ PROMPT_PARAMS = {
     "stream": {"type": "boolean", "title": "Stream",
                "description": "Stream the answer (time to first token is recorded)."},
 }
+
+
+# Alternatives a token asked for by llm.classify: enough to see the other labels' first tokens.
+TOP_LOGPROBS = 10
 
 
 class _ModelNode(NodeType):
@@ -51,7 +58,12 @@ class _ModelNode(NodeType):
     def instructions(self, params: dict) -> str:
         return ""
 
-    def shape(self, value: Any, params: dict) -> dict[str, Any]:
+    def logprobs(self, params: dict) -> int | None:
+        """How many alternatives a token to ask log-probabilities with; None: none."""
+        return None
+
+    def shape(self, answer: Answer, params: dict) -> dict[str, Any]:
+        value = answer.value
         return {"text": value} if isinstance(value, str) else {"json": value}
 
     def run(self, context: Context, inputs: dict) -> NodeResult:
@@ -76,6 +88,7 @@ class _ModelNode(NodeType):
             temperature=params.get("temperature", defaults.get("temperature")),
             max_tokens=int(params.get("max_tokens", defaults.get("max_tokens", 1024))),
             json_schema=self.schema(params) or defaults.get("output_schema"), stream=bool(params.get("stream")),
+            logprobs=self.logprobs(params),
         )  # fmt: skip
         run = Run.objects.only("workflow_id", "created_by_id").get(pk=context.run_id)
         try:
@@ -88,7 +101,7 @@ class _ModelNode(NodeType):
             raise NodeError(exc.message, details={"call": exc.extra.get("call")}) from None
         call = answer.call
         return NodeResult({
-            **self.shape(answer.value, params),
+            **self.shape(answer, params),
             "model": {"profile": profile.name, "provider": call.provider, "model": call.model},
             "usage": {"input_tokens": call.input_tokens, "output_tokens": call.output_tokens,
                       "estimated": call.tokens_estimated},
@@ -116,8 +129,10 @@ class LlmClassifyNode(_ModelNode):
     type = "llm.classify"
     title = "Classify"
     description = (
-        "Asks a model to pick one of the labels, with its confidence between 0 and 1. The confidence is the "
-        "model's own structured answer (confidence_source: model)."
+        "Asks a model to pick one of the labels, with its confidence between 0 and 1: the probability the "
+        "model gives the label, from token log-probabilities where the provider gives them (OpenAI-compatible "
+        "servers; confidence_source: logprobs), otherwise the model's own structured answer "
+        "(confidence_source: model)."
     )
     params_schema = {
         "type": "object",
@@ -142,8 +157,19 @@ class LlmClassifyNode(_ModelNode):
         return ("Classify the input as exactly one of: " + ", ".join(params["labels"]) + ". Answer with JSON "
                 '{"label": <one of them>, "confidence": <your confidence from 0 to 1>}.')  # fmt: skip
 
-    def shape(self, value: Any, params: dict) -> dict[str, Any]:
-        return {"label": value["label"], "confidence": float(value["confidence"]), "confidence_source": "model"}
+    def logprobs(self, params: dict) -> int | None:
+        return TOP_LOGPROBS
+
+    def shape(self, answer: Answer, params: dict) -> dict[str, Any]:
+        from apps.gateway.logprobs import label_confidence
+
+        label = answer.value["label"]
+        if answer.logprobs:
+            confidence = label_confidence(answer.text, answer.logprobs, list(params["labels"]))
+            if confidence is not None:
+                return {"label": label, "confidence": round(confidence, 6), "confidence_source": "logprobs"}
+        confidence = min(max(float(answer.value["confidence"]), 0.0), 1.0)
+        return {"label": label, "confidence": confidence, "confidence_source": "model"}
 
 
 class LlmExtractNode(_ModelNode):
@@ -163,5 +189,5 @@ class LlmExtractNode(_ModelNode):
     def instructions(self, params: dict) -> str:
         return "Extract the fields described by the JSON Schema from the input. Answer with the JSON object only."
 
-    def shape(self, value: Any, params: dict) -> dict[str, Any]:
-        return {"fields": value}
+    def shape(self, answer: Answer, params: dict) -> dict[str, Any]:
+        return {"fields": answer.value}

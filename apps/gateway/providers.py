@@ -10,13 +10,22 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from apps.core import http
 
 ANTHROPIC_VERSION = "2023-06-01"
 DEFAULT_BASE_URLS = {"openai": "https://api.openai.com/v1", "anthropic": "https://api.anthropic.com"}
+
+
+@dataclass(frozen=True)
+class TokenLogprob:
+    """One answer token with its log-probability and the most likely alternatives at its place."""
+
+    token: str
+    logprob: float
+    top: tuple[tuple[str, float], ...] = ()
 
 
 @dataclass
@@ -27,14 +36,20 @@ class Completion:
     ttft_ms: float | None = None
     finish_reason: str | None = None
     raw: dict[str, Any] = field(default_factory=dict)
+    model: str | None = None  # as the provider names the model that answered
+    logprobs: list[TokenLogprob] | None = None  # None: the provider gave none
 
 
 class ProviderError(Exception):
-    def __init__(self, message: str, *, retryable: bool, status: int | None = None):
+    """``kind`` is short and free of content, for metrics and spans: the HTTP status, the
+    transport error's class, ``invalid_response``…"""
+
+    def __init__(self, message: str, *, retryable: bool, status: int | None = None, kind: str = ""):
         super().__init__(message)
         self.message = message
         self.retryable = retryable
         self.status = status
+        self.kind = kind or (str(status) if status else "provider_error")
 
 
 @dataclass(frozen=True)
@@ -47,6 +62,12 @@ class Request:
     max_tokens: int = 1024
     json_schema: dict[str, Any] | None = None
     stream: bool = False
+    # Ask for token log-probabilities with this many alternatives a token (0-20); None: do not.
+    # Only the OpenAI protocol has them; Anthropic and the in-process local model ignore it.
+    logprobs: int | None = None
+
+    def without_logprobs(self) -> Request:
+        return replace(self, logprobs=None)
 
 
 def call(*, provider: str, base_url: str, model: str, headers: dict[str, str], request: Request,
@@ -72,15 +93,16 @@ def _post(url: str, headers: dict[str, str], body: dict, timeout: float, *, on_l
                 return answer.status_code, None
             raw = answer.read()
     except http.OutboundBlocked as exc:
-        raise ProviderError(f"base_url: {exc}", retryable=False) from None
+        raise ProviderError(f"base_url: {exc}", retryable=False, kind="blocked") from None
     except http.ResponseTooLarge as exc:
-        raise ProviderError(str(exc), retryable=False) from None
+        raise ProviderError(str(exc), retryable=False, kind="too_large") from None
     except http.TransportError as exc:
-        raise ProviderError(f"{type(exc).__name__}: {exc or 'connection failed'}", retryable=True) from None
+        raise ProviderError(f"{type(exc).__name__}: {exc or 'connection failed'}", retryable=True,
+                            kind=type(exc).__name__) from None  # fmt: skip
     try:
         return answer.status_code, json.loads(raw)
     except ValueError:
-        raise ProviderError("the provider's answer is not JSON", retryable=True) from None
+        raise ProviderError("the provider's answer is not JSON", retryable=True, kind="invalid_response") from None
 
 
 def _sse_data(line: str) -> Any:
@@ -92,7 +114,22 @@ def _sse_data(line: str) -> Any:
     try:
         return json.loads(payload)
     except ValueError:
-        raise ProviderError("a streamed event is not JSON", retryable=True) from None
+        raise ProviderError("a streamed event is not JSON", retryable=True, kind="invalid_response") from None
+
+
+def _openai_logprobs(choice: dict[str, Any]) -> list[TokenLogprob] | None:
+    """The tokens of ``choice["logprobs"]["content"]`` (a whole answer's, or a streamed chunk's)."""
+    content = (choice.get("logprobs") or {}).get("content")
+    if not isinstance(content, list):
+        return None
+    tokens = []
+    for entry in content:
+        try:
+            top = tuple((str(alt["token"]), float(alt["logprob"])) for alt in entry.get("top_logprobs") or ())
+            tokens.append(TokenLogprob(str(entry["token"]), float(entry["logprob"]), top))
+        except (KeyError, TypeError, ValueError, AttributeError):
+            return None  # malformed: as if none were given
+    return tokens
 
 
 def _openai(base_url: str, model: str, headers: dict[str, str], request: Request, timeout: float) -> Completion:
@@ -103,6 +140,10 @@ def _openai(base_url: str, model: str, headers: dict[str, str], request: Request
     if request.json_schema is not None:
         body["response_format"] = {"type": "json_schema",
                                    "json_schema": {"name": "output", "schema": request.json_schema}}  # fmt: skip
+    if request.logprobs is not None:
+        body["logprobs"] = True
+        if request.logprobs > 0:
+            body["top_logprobs"] = min(int(request.logprobs), 20)
     url = base_url.rstrip("/") + "/chat/completions"
     if not request.stream:
         _, data = _post(url, headers, body, timeout)
@@ -111,20 +152,33 @@ def _openai(base_url: str, model: str, headers: dict[str, str], request: Request
             usage = data.get("usage") or {}
             return Completion(text=choice["message"]["content"] or "", input_tokens=usage.get("prompt_tokens"),
                               output_tokens=usage.get("completion_tokens"), finish_reason=choice.get("finish_reason"),
-                              raw=data)  # fmt: skip
-        except (KeyError, IndexError, TypeError):
-            raise ProviderError("the answer is not a chat completion", retryable=True) from None
+                              raw=data, model=data.get("model"),
+                              logprobs=_openai_logprobs(choice) if request.logprobs is not None else None)  # fmt: skip
+        except (KeyError, IndexError, TypeError, AttributeError):
+            raise ProviderError("the answer is not a chat completion", retryable=True,
+                                kind="invalid_response") from None  # fmt: skip
     body["stream"] = True
     body["stream_options"] = {"include_usage": True}
     parts: list[str] = []
+    tokens: list[TokenLogprob] = []
+    complete_logprobs = request.logprobs is not None  # until a content chunk comes without them
     result = Completion(text="")
     started = time.perf_counter()
 
     def on_line(line: str) -> None:
+        nonlocal complete_logprobs
         event = _sse_data(line)
         if not isinstance(event, dict):
             return
+        if event.get("model") and not result.model:
+            result.model = event["model"]
         for choice in event.get("choices") or []:
+            if complete_logprobs and (choice.get("delta") or {}).get("content"):
+                found = _openai_logprobs(choice)
+                if found is None:
+                    complete_logprobs = False
+                else:
+                    tokens.extend(found)
             delta = (choice.get("delta") or {}).get("content")
             if delta:
                 if result.ttft_ms is None:
@@ -138,6 +192,8 @@ def _openai(base_url: str, model: str, headers: dict[str, str], request: Request
 
     _post(url, headers, body, timeout, on_line=on_line)
     result.text = "".join(parts)
+    if complete_logprobs and tokens:
+        result.logprobs = tokens
     return result
 
 
@@ -162,9 +218,10 @@ def _anthropic(base_url: str, model: str, headers: dict[str, str], request: Requ
             usage = data.get("usage") or {}
             return Completion(text=text, input_tokens=usage.get("input_tokens"),
                               output_tokens=usage.get("output_tokens"), finish_reason=data.get("stop_reason"),
-                              raw=data)  # fmt: skip
+                              raw=data, model=data.get("model"))  # fmt: skip
         except (KeyError, TypeError, AttributeError):
-            raise ProviderError("the answer is not a Messages API message", retryable=True) from None
+            raise ProviderError("the answer is not a Messages API message", retryable=True,
+                                kind="invalid_response") from None  # fmt: skip
     body["stream"] = True
     parts: list[str] = []
     result = Completion(text="")
@@ -176,8 +233,9 @@ def _anthropic(base_url: str, model: str, headers: dict[str, str], request: Requ
             return
         kind = event.get("type")
         if kind == "message_start":
-            usage = (event.get("message") or {}).get("usage") or {}
-            result.input_tokens = usage.get("input_tokens")
+            message = event.get("message") or {}
+            result.input_tokens = (message.get("usage") or {}).get("input_tokens")
+            result.model = message.get("model")
         elif kind == "content_block_delta":
             text = (event.get("delta") or {}).get("text")
             if text:
@@ -188,7 +246,7 @@ def _anthropic(base_url: str, model: str, headers: dict[str, str], request: Requ
             result.output_tokens = (event.get("usage") or {}).get("output_tokens")
             result.finish_reason = (event.get("delta") or {}).get("stop_reason")
         elif kind == "error":
-            raise ProviderError(f"stream error: {event.get('error')}", retryable=True)
+            raise ProviderError(f"stream error: {event.get('error')}", retryable=True, kind="stream_error")
 
     _post(url, headers, body, timeout, on_line=on_line)
     result.text = "".join(parts)
@@ -199,3 +257,29 @@ def estimate_tokens(text: str) -> int:
     """A count for answers without usage: about four characters a token (no tokenizer file is
     downloaded at run time). Calls counted this way say so (``tokens_estimated``)."""
     return max(1, round(len(text) / 4)) if text else 0
+
+
+@dataclass
+class Embeddings:
+    vectors: list[list[float]]
+    input_tokens: int | None = None
+    model: str | None = None
+
+
+def embeddings(*, base_url: str, model: str, headers: dict[str, str], texts: list[str],
+               timeout: float) -> Embeddings:  # fmt: skip
+    """OpenAI-compatible ``POST {base_url}/embeddings`` (OpenAI, vLLM, Ollama, llama.cpp…): one
+    vector per text, in order. Anthropic has no embeddings API."""
+    url = (base_url or DEFAULT_BASE_URLS["openai"]).rstrip("/") + "/embeddings"
+    _, data = _post(url, headers, {"model": model, "input": texts}, timeout)
+    try:
+        rows = sorted(data["data"], key=lambda row: row.get("index", 0))
+        vectors = [[float(number) for number in row["embedding"]] for row in rows]
+    except (KeyError, TypeError, ValueError, AttributeError):
+        raise ProviderError("the answer is not a list of embeddings", retryable=True,
+                            kind="invalid_response") from None  # fmt: skip
+    if len(vectors) != len(texts) or len({len(vector) for vector in vectors}) > 1:
+        raise ProviderError(f"{len(vectors)} embeddings of differing sizes for {len(texts)} texts", retryable=True,
+                            kind="invalid_response")  # fmt: skip
+    usage = data.get("usage") or {}
+    return Embeddings(vectors=vectors, input_tokens=usage.get("prompt_tokens"), model=data.get("model"))

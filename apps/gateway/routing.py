@@ -168,3 +168,16 @@ def spend_tokens(target: dict[str, Any], tokens: int) -> None:
     key = _minute_key(target)
     cache.add(key, 0, timeout=180)
     cache.incr(key, tokens)
+
+
+LOGPROBS_REFUSED_SECONDS = 24 * 3600
+
+
+def logprobs_refused(target: dict[str, Any]) -> bool:
+    """Whether the target answered 400 to a request for log-probabilities (recently, in any worker)."""
+    return bool(cache.get(_k("no-logprobs", target)))
+
+
+def refuse_logprobs(target: dict[str, Any]) -> None:
+    """Remember for a day not to ask this target for log-probabilities."""
+    cache.set(_k("no-logprobs", target), 1, timeout=LOGPROBS_REFUSED_SECONDS)

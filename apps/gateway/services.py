@@ -15,13 +15,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from apps.accounts import permissions
 from apps.accounts.services import grant_all
 from apps.audit.services import audit_record
 from apps.core.api import Conflict, DomainError
-from apps.gateway import providers, routing
+from apps.gateway import providers, routing, telemetry
 from apps.gateway.models import CallStatus, LLMCall, ModelPrice, ModelProfile, RoutingPolicy
 
 PROVIDERS = ("openai", "anthropic", "local")
@@ -137,6 +137,7 @@ class Answer:
     text: str
     value: Any  # the parsed JSON when a schema was asked for, else the text
     call: LLMCall
+    logprobs: list[providers.TokenLogprob] | None = None  # of ``text``, when asked for and given
 
 
 _price_cache: dict[str, Any] = {"at": 0.0, "prices": {}}
@@ -170,17 +171,39 @@ def _base_url(target: dict[str, Any]) -> str:
     return providers.DEFAULT_BASE_URLS[target["provider"]]
 
 
-def _provider_call(target: dict[str, Any], url: str, headers: dict[str, str],
-                   request: providers.Request) -> providers.Completion:  # fmt: skip
+def _provider_call(target: dict[str, Any], url: str, headers: dict[str, str], request: providers.Request,
+                   note=None) -> providers.Completion:  # fmt: skip
     """The local model in-process, or a provider over HTTP (a local server given a base_url
-    speaks the OpenAI protocol)."""
+    speaks the OpenAI protocol).
+
+    Log-probabilities are optional: a server that refuses the parameter (400) is asked once
+    more without it, and not asked for them again for a day (``routing.refuse_logprobs``).
+    """
     if target["provider"] == "local" and not url:
         from apps.gateway import local
 
-        return local.chat(request, model=target["model"])
+        return local.chat(request.without_logprobs(), model=target["model"])
     provider = "openai" if target["provider"] == "local" else target["provider"]
-    return providers.call(provider=provider, base_url=url, model=target["model"], headers=headers, request=request,
-                          timeout=float(target.get("timeout", 30)))  # fmt: skip
+    if request.logprobs is not None and (provider != "openai" or routing.logprobs_refused(target)):
+        request = request.without_logprobs()
+
+    def ask(asked: providers.Request) -> providers.Completion:
+        return providers.call(provider=provider, base_url=url, model=target["model"], headers=headers,
+                              request=asked, timeout=float(target.get("timeout", 30)))  # fmt: skip
+
+    began = time.perf_counter()
+    try:
+        return ask(request)
+    except providers.ProviderError as exc:
+        if request.logprobs is None or exc.status != 400:
+            raise
+        refused = exc
+    if note is not None:
+        note({"status": "error", "error": f"{refused.message[:200]}; asked again without log-probabilities",
+              "latency_ms": round((time.perf_counter() - began) * 1000, 1)}, refused.kind)  # fmt: skip
+    completion = ask(request.without_logprobs())
+    routing.refuse_logprobs(target)  # only once the answer without them confirms they were the problem
+    return completion
 
 
 def _headers(target: dict[str, Any], profile: ModelProfile, url: str, run_id: str, node_id: str) -> dict[str, str]:
@@ -233,49 +256,57 @@ def profile_usable(*, name: str, user_id: int | None) -> ModelProfile:
 def complete(*, profile: ModelProfile, request: providers.Request, run_id: str | None = None, node_id: str = "",
              user_id: int | None = None, workflow_id: int | None = None, prompt: tuple[str, int] | None = None,
              ) -> Answer:  # fmt: skip
-    """Ask the profile's targets until one answers; the call is recorded whatever the outcome."""
+    """Ask the profile's targets until one answers; the call is recorded whatever the outcome
+    (and is a span when tracing is configured)."""
     prices = _prices()
     order = routing.order(profile.policy, profile.targets, {k: v.input_per_million for k, v in prices.items()})
+    first_model = profile.targets[order[0]].get("model", "") if order else ""
+    with telemetry.call_span(first_model):
+        return _complete(profile, request, order, prices, run_id, node_id, user_id, workflow_id, prompt)
+
+
+def _complete(profile, request, order, prices, run_id, node_id, user_id, workflow_id, prompt) -> Answer:
     tries: list[dict[str, Any]] = []
     passed_over = 0
     started = time.perf_counter()
-    last_error = "no target was tried"
+    last_error, last_kind = "no target was tried", "no_target"
     for position, index in enumerate(order):
         target = profile.targets[index]
+
+        def note(entry: dict[str, Any], kind: str = "", index=index, target=target) -> None:
+            entry = {"target": index, "provider": target["provider"], "model": target["model"], **entry}
+            tries.append(entry)
+            telemetry.tried(entry, kind=kind)
+
         breaker = routing.Breaker(target)
         if not breaker.allows():
-            tries.append({"target": index, "provider": target["provider"], "model": target["model"],
-                          "status": "skipped", "error": "circuit breaker open"})  # fmt: skip
+            note({"status": "skipped", "error": "circuit breaker open"}, "circuit_open")
             passed_over = position + 1
-            last_error = "circuit breaker open"
+            last_error, last_kind = "circuit breaker open", "circuit_open"
             continue
         url = _base_url(target)
         for attempt in range(int(target.get("retries", 1)) + 1):
             try:
                 routing.acquire(target, max_wait=float(target.get("timeout", 30)))
             except routing.RateLimited as exc:
-                tries.append({"target": index, "provider": target["provider"], "model": target["model"],
-                              "status": "rate_limited", "error": str(exc)})  # fmt: skip
-                last_error = str(exc)
+                note({"status": "rate_limited", "error": str(exc)}, "rate_limited")
+                last_error, last_kind = str(exc), "rate_limited"
                 break
             began = time.perf_counter()
             try:
                 headers = _headers(target, profile, url, run_id or "", node_id)
-                completion = _provider_call(target, url, headers, request)
+                completion = _provider_call(target, url, headers, request, note)
             except DomainError as exc:  # the credential: this target cannot be used
-                tries.append({"target": index, "provider": target["provider"], "model": target["model"],
-                              "status": "error", "error": exc.message})  # fmt: skip
-                last_error = exc.message
+                note({"status": "error", "error": exc.message}, "credential")
+                last_error, last_kind = exc.message, "credential"
                 break
             except providers.ProviderError as exc:
                 latency = (time.perf_counter() - began) * 1000
-                tries.append({"target": index, "provider": target["provider"], "model": target["model"],
-                              "status": "error", "error": exc.message[:300],
-                              "latency_ms": round(latency, 1)})  # fmt: skip
-                last_error = exc.message
+                note({"status": "error", "error": exc.message[:300], "latency_ms": round(latency, 1)}, exc.kind)
+                last_error, last_kind = exc.message, exc.kind
                 if not exc.retryable:
                     return _failed(profile, tries, started, last_error, run_id, node_id, user_id, workflow_id, prompt,
-                                   request, passed_over)  # fmt: skip
+                                   request, passed_over, last_kind)  # fmt: skip
                 breaker.failed()
                 if attempt < int(target.get("retries", 1)) and routing.Breaker(target).allows():
                     time.sleep(routing.backoff(attempt + 1))
@@ -286,13 +317,27 @@ def complete(*, profile: ModelProfile, request: providers.Request, run_id: str |
             if profile.policy == RoutingPolicy.LATENCY:
                 routing.observe_latency(target, latency)
             routing.spend_tokens(target, (completion.input_tokens or 0) + (completion.output_tokens or 0))
-            tries.append({"target": index, "provider": target["provider"], "model": target["model"], "status": "ok",
-                          "latency_ms": round(latency, 1)})  # fmt: skip
+            note({"status": "ok", "latency_ms": round(latency, 1)})
             return _answered(profile, index, target, completion, request, tries, started, passed_over, prices,
                              run_id, node_id, user_id, workflow_id, prompt, headers, url)  # fmt: skip
         passed_over = position + 1
     return _failed(profile, tries, started, last_error, run_id, node_id, user_id, workflow_id, prompt, request,
-                   passed_over)  # fmt: skip
+                   passed_over, last_kind)  # fmt: skip
+
+
+def _record(**fields: Any) -> LLMCall:
+    """Insert the call's record. On PostgreSQL, outside a caller's transaction, its commit does
+    not wait for the WAL flush (``synchronous_commit off`` for this one transaction): that wait
+    was most of the latency the gateway adds. Nothing else is given up in practice: the record is
+    committed and visible at once, and the step that uses it commits synchronously afterwards,
+    which flushes the WAL up to and including this record; only a database crash in between
+    could lose it, and then it also loses that step, which runs again."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return LLMCall.objects.create(**fields)
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        return LLMCall.objects.create(**fields)
 
 
 def _answered(profile, index, target, completion, request, tries, started, passed_over, prices, run_id, node_id,
@@ -304,7 +349,7 @@ def _answered(profile, index, target, completion, request, tries, started, passe
     output_tokens = completion.output_tokens
     if output_tokens is None:
         output_tokens = providers.estimate_tokens(completion.text)
-    text, value, error = completion.text, completion.text, ""
+    text, value, error, logprobs = completion.text, completion.text, "", completion.logprobs
     if request.json_schema is not None:
         problem = _schema_problem(text, request.json_schema)
         if problem is not None:
@@ -314,15 +359,16 @@ def _answered(profile, index, target, completion, request, tries, started, passe
                           {"role": "user", "content": f"That answer is invalid: {problem}. Answer again with only "
                                                       "the JSON value, matching the schema."}],
                 system=request.system, temperature=request.temperature, max_tokens=request.max_tokens,
-                json_schema=request.json_schema,
+                json_schema=request.json_schema, logprobs=request.logprobs,
             )  # fmt: skip
             try:
                 again = _provider_call(target, url, headers, repair)
-                tries.append({"target": index, "provider": target["provider"], "model": target["model"],
-                              "status": "repair"})  # fmt: skip
+                entry = {"target": index, "provider": target["provider"], "model": target["model"], "status": "repair"}
+                tries.append(entry)
+                telemetry.tried(entry)
                 input_tokens += again.input_tokens or providers.estimate_tokens(str(repair.messages))
                 output_tokens += again.output_tokens or providers.estimate_tokens(again.text)
-                text = again.text
+                text, logprobs = again.text, again.logprobs
                 problem = _schema_problem(text, request.json_schema)
             except providers.ProviderError as exc:
                 problem = f"the repair call failed: {exc.message}"
@@ -330,7 +376,7 @@ def _answered(profile, index, target, completion, request, tries, started, passe
             value = _parse_json(text)
         else:
             error = f"output: the model's answer does not match the schema ({problem})"
-    call = LLMCall.objects.create(
+    call = _record(
         run_id=run_id, node_id=node_id, workflow_id=workflow_id, user_id=user_id, profile=profile.name,
         prompt=prompt[0] if prompt else "", prompt_version=prompt[1] if prompt else None,
         provider=target["provider"], model=target["model"], target=index, attempts=len(tries),
@@ -340,14 +386,16 @@ def _answered(profile, index, target, completion, request, tries, started, passe
                                                 output_tokens),
         status=CallStatus.ERROR if error else CallStatus.OK, error=error, streamed=request.stream,
     )  # fmt: skip
+    telemetry.finish(call=call, request=request, target=target, completion=completion,
+                     error_type="invalid_output" if error else "")  # fmt: skip
     if error:
         raise GatewayError(error, field="output", extra={"call": call.pk})
-    return Answer(text=text, value=value, call=call)
+    return Answer(text=text, value=value, call=call, logprobs=logprobs)
 
 
 def _failed(profile, tries, started, error, run_id, node_id, user_id, workflow_id, prompt, request,
-            passed_over) -> Answer:  # fmt: skip
-    call = LLMCall.objects.create(
+            passed_over, kind) -> Answer:  # fmt: skip
+    call = _record(
         run_id=run_id, node_id=node_id, workflow_id=workflow_id, user_id=user_id, profile=profile.name,
         prompt=prompt[0] if prompt else "", prompt_version=prompt[1] if prompt else None,
         # Moves from one target to the next: one fewer than the targets passed over to the end.
@@ -355,5 +403,115 @@ def _failed(profile, tries, started, error, run_id, node_id, user_id, workflow_i
         latency_ms=round((time.perf_counter() - started) * 1000, 2), status=CallStatus.ERROR,
         error=error[:2000], streamed=request.stream,
     )  # fmt: skip
+    telemetry.finish(call=call, request=request, error_type=kind)
     raise GatewayError(f"every target of {profile.name!r} failed; last: {error}", field="model",
+                       extra={"call": call.pk, "retryable": False})  # fmt: skip
+
+
+# --- Embeddings (document collections) -------------------------------------------------------
+
+
+@dataclass
+class Embedded:
+    vectors: list[list[float]]
+    call: LLMCall
+
+
+EMBED_BATCH = 32
+
+
+def _embed_try(target: dict[str, Any], profile: ModelProfile, url: str, texts: list[str], run_id: str,
+               node_id: str) -> tuple[list[list[float]], int, bool, str]:  # fmt: skip
+    """(vectors, input tokens, estimated, model) from one target, batch by batch."""
+    headers = _headers(target, profile, url, run_id, node_id)
+    vectors: list[list[float]] = []
+    tokens, estimated, model = 0, False, target["model"]
+    for start in range(0, len(texts), EMBED_BATCH):
+        batch = texts[start:start + EMBED_BATCH]
+        answer = providers.embeddings(base_url=url, model=target["model"], headers=headers, texts=batch,
+                                      timeout=float(target.get("timeout", 30)))  # fmt: skip
+        vectors += answer.vectors
+        if answer.input_tokens is None:
+            estimated = True
+            tokens += sum(providers.estimate_tokens(text) for text in batch)
+        else:
+            tokens += answer.input_tokens
+    if len({len(vector) for vector in vectors}) > 1:
+        raise providers.ProviderError("the batches' embeddings differ in size", retryable=False)
+    return vectors, tokens, estimated, model
+
+
+def embed(*, profile: ModelProfile, texts: list[str], run_id: str | None = None, node_id: str = "",
+          user_id: int | None = None, workflow_id: int | None = None) -> Embedded:  # fmt: skip
+    """One vector per text from the profile's first target that answers (OpenAI-compatible
+    ``/embeddings``), with the order, breakers, retries and credentials of ``complete``; a target
+    without an embeddings API (Anthropic, the in-process local model) is passed over. The call
+    is recorded (input tokens, cost) whatever the outcome."""
+    prices = _prices()
+    order = routing.order(profile.policy, profile.targets, {k: v.input_per_million for k, v in prices.items()})
+    tries: list[dict[str, Any]] = []
+    passed_over = 0
+    started = time.perf_counter()
+    last_error = "no target was tried"
+    for position, index in enumerate(order):
+        target = profile.targets[index]
+        url = _base_url(target)
+        about = {"target": index, "provider": target["provider"], "model": target["model"]}
+        if target["provider"] == "anthropic" or not url:
+            last_error = f"{target['provider']} target {index + 1} has no embeddings API (an OpenAI-compatible one has)"
+            tries.append({**about, "status": "skipped", "error": last_error})
+            passed_over = position + 1
+            continue
+        breaker = routing.Breaker(target)
+        if not breaker.allows():
+            tries.append({**about, "status": "skipped", "error": "circuit breaker open"})
+            passed_over, last_error = position + 1, "circuit breaker open"
+            continue
+        for attempt in range(int(target.get("retries", 1)) + 1):
+            began = time.perf_counter()
+            try:
+                routing.acquire(target, max_wait=float(target.get("timeout", 30)))
+                vectors, tokens, estimated, model = _embed_try(target, profile, url, texts, run_id or "", node_id)
+            except routing.RateLimited as exc:
+                tries.append({**about, "status": "rate_limited", "error": str(exc)})
+                last_error = str(exc)
+                break
+            except DomainError as exc:  # the credential: this target cannot be used
+                tries.append({**about, "status": "error", "error": exc.message})
+                last_error = exc.message
+                break
+            except providers.ProviderError as exc:
+                tries.append({**about, "status": "error", "error": exc.message[:300],
+                              "latency_ms": round((time.perf_counter() - began) * 1000, 1)})  # fmt: skip
+                last_error = exc.message
+                if not exc.retryable:
+                    return _embed_failed(profile, tries, started, last_error, run_id, node_id, user_id, workflow_id,
+                                         passed_over)  # fmt: skip
+                breaker.failed()
+                if attempt < int(target.get("retries", 1)) and routing.Breaker(target).allows():
+                    time.sleep(routing.backoff(attempt + 1))
+                    continue
+                break
+            breaker.succeeded()
+            routing.spend_tokens(target, tokens)
+            tries.append({**about, "status": "ok", "latency_ms": round((time.perf_counter() - began) * 1000, 1)})
+            call = LLMCall.objects.create(
+                run_id=run_id, node_id=node_id, workflow_id=workflow_id, user_id=user_id, profile=profile.name,
+                provider=target["provider"], model=model, target=index, attempts=len(tries), failovers=passed_over,
+                tries=tries, latency_ms=round((time.perf_counter() - started) * 1000, 2), input_tokens=tokens,
+                output_tokens=0, tokens_estimated=estimated,
+                cost=_cost(prices.get((target["provider"], target["model"])), tokens, 0), status=CallStatus.OK,
+            )  # fmt: skip
+            return Embedded(vectors=vectors, call=call)
+        passed_over = position + 1
+    return _embed_failed(profile, tries, started, last_error, run_id, node_id, user_id, workflow_id, passed_over)
+
+
+def _embed_failed(profile, tries, started, error, run_id, node_id, user_id, workflow_id, passed_over) -> Embedded:
+    call = LLMCall.objects.create(
+        run_id=run_id, node_id=node_id, workflow_id=workflow_id, user_id=user_id, profile=profile.name,
+        attempts=len([t for t in tries if t["status"] != "skipped"]), failovers=max(passed_over - 1, 0), tries=tries,
+        latency_ms=round((time.perf_counter() - started) * 1000, 2), status=CallStatus.ERROR, error=error[:2000],
+    )  # fmt: skip
+    raise GatewayError(f"no target of {profile.name!r} gave embeddings; last: {error}", field="embedding",
                        extra={"call": call.pk, "retryable": False})  # fmt: skip

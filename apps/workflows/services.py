@@ -40,6 +40,7 @@ def graph_check(graph: Any) -> None:
 def _reference_targets():
     """What each kind of reference points at, and the right its publisher needs on it."""
     from apps.gateway.models import ModelProfile
+    from apps.knowledge.models import Collection
     from apps.prompts.models import Prompt
     from apps.vault.models import Credential
 
@@ -51,6 +52,7 @@ def _reference_targets():
         "prompt": (Prompt, "view", lambda value: {"name": str(value)}),
         "workflow": (Workflow, "run", lambda value: {"pk": int(value)}),
         "model_profile": (ModelProfile, "use", lambda value: {"name": str(value)}),
+        "collection": (Collection, "use", lambda value: {"name": str(value)}),
     }
 
 

@@ -124,6 +124,25 @@ class TestModelProfileEndpoints(PermissionCases):
                               targets=[{"provider": "openai", "model": "m", "base_url": "http://10.0.0.1/v1"}])
 
 
+class TestCollectionEndpoints(PermissionCases):
+    endpoints = [
+        Endpoint("GET", "/api/v1/collections/", is_list=True),
+        Endpoint("GET", "/api/v1/collections/{key}/"),
+        Endpoint("PATCH", "/api/v1/collections/{key}/", "change", body={"description": "the policies"}),
+        Endpoint("DELETE", "/api/v1/collections/{key}/", "delete", ok=204),
+        Endpoint("GET", "/api/v1/collections/{key}/documents/"),
+        # Uploads (multipart, `change`) are checked in tests/knowledge/test_collections.py.
+        Endpoint("POST", "/api/v1/collections/{key}/search/", "use", body={"query": "refunds"}),
+        Endpoint("GET", "/api/v1/collections/{key}/share/"),
+        Endpoint("POST", "/api/v1/collections/{key}/share/", "share", body={"user": "owner", "role": "runner"}),
+    ]
+
+    def make_object(self, owner):
+        from apps.knowledge.services import collection_create
+
+        return collection_create(user=owner, name=f"collection-{owner.username}")
+
+
 class TestRunEndpoints(PermissionCases):
     """Runs have the rights of their workflow: view to see, run to re-run or cancel."""
 

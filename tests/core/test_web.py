@@ -83,7 +83,8 @@ def test_seed_demo_is_idempotent_and_keeps_passwords(data_dir, capsys):
     from apps.workflows.models import Workflow
 
     names = sorted(Workflow.objects.filter(created_by__username="analyst").values_list("name", flat=True))
-    assert names == ["Ask the local model (demo)", "Claims triage (demo)", "Webhook greeting (demo)"]
+    assert names == ["Ask the local model (demo)", "Claims triage (demo)", "Claims with a reviewer (demo)",
+                     "Webhook greeting (demo)"]
     from apps.gateway.models import ModelProfile
     from apps.workflows.models import Workflow as Flow
 

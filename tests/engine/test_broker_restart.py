@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 
 from tests.conftest import wait_for
 from tests.engine.helpers import edge, node
@@ -33,12 +36,27 @@ def _pings(redis_client, port: int) -> bool:
         return False
 
 
-def test_redis_restarted_during_a_batch_every_item_finishes(tmp_path):
-    """The whole app (web, worker, beat) on its own Redis; that Redis stops and comes back mid-batch.
+@dataclass
+class OwnSluice:
+    """A whole Sluice (web, worker, beat) on a Redis of its own that a test may restart."""
 
-    It drives its own Sluice over HTTP and uses no test database, so it takes no database
-    fixture (a transactional one here disturbed later tests on SQLite).
-    """
+    base: str
+    auth: dict
+    redis: object
+    redis_port: int
+    redis_dir: object
+    alive: Callable[[], bool] = field(default=lambda: True)  # the launcher's process still runs
+
+    def restart_redis(self) -> None:
+        self.redis.terminate()  # Redis stops (saving its append-only file) ...
+        self.redis.wait(10)
+        time.sleep(2)
+        self.redis = start_tcp_redis(self.redis_dir, self.redis_port)  # ... and comes back
+
+
+@contextlib.contextmanager
+def own_sluice(tmp_path) -> Iterator[OwnSluice]:
+    """Start it, sign in as the demo admin, and stop everything afterwards (its output shown on failure)."""
     import httpx
 
     from tests.conftest import free_port
@@ -52,11 +70,33 @@ def test_redis_restarted_during_a_batch_every_item_finishes(tmp_path):
                ENGINE_SWEEP_GRACE_SECONDS="3", WORKER_HEARTBEAT_SECONDS="1")  # fmt: skip
     app = Launch(env)
     base = f"http://127.0.0.1:{port}"
+    sluice = OwnSluice(base, {}, redis, redis_port, tmp_path / "redis")
     try:
         app.wait_until_running()
         token = httpx.post(f"{base}/api/v1/auth/token/",
                            json={"username": "admin", "password": app.logins()["admin"]}).json()["token"]  # fmt: skip
-        auth = {"Authorization": f"Token {token}"}
+        sluice.auth = {"Authorization": f"Token {token}"}
+        sluice.alive = lambda: app.process.poll() is None
+        yield sluice
+    except BaseException:
+        print(app.output[-6000:])
+        raise
+    finally:
+        app.stop()
+        sluice.redis.terminate()
+        sluice.redis.wait(10)
+
+
+def test_redis_restarted_during_a_batch_every_item_finishes(tmp_path):
+    """The whole app (web, worker, beat) on its own Redis; that Redis stops and comes back mid-batch.
+
+    It drives its own Sluice over HTTP and uses no test database, so it takes no database
+    fixture (a transactional one here disturbed later tests on SQLite).
+    """
+    import httpx
+
+    with own_sluice(tmp_path) as sluice:
+        base, auth = sluice.base, sluice.auth
         graph = {
             "nodes": [node("in", "trigger.manual"), node("wait", "delay", seconds=0.3),
                       node("out", "output", value="{{ input.n }}")],
@@ -71,22 +111,12 @@ def test_redis_restarted_during_a_batch_every_item_finishes(tmp_path):
             return httpx.get(f"{base}/api/v1/batches/{batch['id']}/", headers=auth, timeout=10).json()
 
         wait_for(lambda: progress()["counts"]["succeeded"] >= 10, timeout=60, message="the batch to get going")
-        redis.terminate()  # Redis stops (saving its append-only file) ...
-        redis.wait(10)
-        time.sleep(2)
-        redis = start_tcp_redis(tmp_path / "redis", redis_port)  # ... and comes back
+        sluice.restart_redis()
         done = wait_for(
-            lambda: app.process.poll() is None and (p := progress())["status"] == "finished" and p,
+            lambda: sluice.alive() and (p := progress())["status"] == "finished" and p,
             timeout=120, interval=1, message="the batch to finish after the restart",
         )  # fmt: skip
         assert done["counts"]["succeeded"] == 60, done
         outcomes = httpx.get(f"{base}/api/v1/batches/{batch['id']}/runs/?page_size=100", headers=auth).json()
         assert sorted(o["output"] for o in outcomes["results"]) == list(range(60))
         assert outcomes["count"] == 60
-    except BaseException:
-        print(app.output[-6000:])
-        raise
-    finally:
-        app.stop()
-        redis.terminate()
-        redis.wait(10)

@@ -24,24 +24,6 @@ def _loopback_allowed(settings):
     settings.OUTBOUND_ALLOWLIST = ["127.0.0.1/32"]  # the test provider (the worker's env does the same)
 
 
-@pytest.fixture
-def target(model_server):
-    """A target at the test provider; its breaker starts closed."""
-    made = []
-
-    def make(scenario="ok", protocol="openai", model="small", **extra):
-        provider = "anthropic" if protocol == "anthropic" else "openai"
-        entry = {"provider": provider, "model": model, "base_url": model_server.base_url(scenario, protocol),
-                 "retries": 0, **extra}  # fmt: skip
-        Breaker(entry).succeeded()
-        made.append(entry)
-        return entry
-
-    yield make
-    for entry in made:
-        Breaker(entry).succeeded()
-
-
 def profile_of(user, *targets, name="default", policy="failover"):
     return services.profile_create(user=user, name=name, targets=list(targets), policy=policy)
 

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from .celery import *  # noqa: F403 - one module per integration, merged here
 from .celery import REDIS_KEY_PREFIX, REDIS_URL
-from .env import BASE_DIR, data_dir, database_config, env_bool, env_list, env_str, secret_key
+from .env import BASE_DIR, data_dir, database_config, env_bool, env_list, env_str, otlp_endpoint, secret_key
 
 DATA_DIR = data_dir()
 PRODUCTION = False
@@ -40,6 +40,8 @@ INSTALLED_APPS = [
     "apps.vault",
     "apps.audit",
     "apps.gateway",
+    "apps.knowledge",
+    "apps.reviews",
 ]
 
 AUTHENTICATION_BACKENDS = [
@@ -62,6 +64,8 @@ GATEWAY_RETRY_BASE_SECONDS = 0.2
 METRICS_TOKEN = env_str(
     "METRICS_TOKEN", "", "Bearer token a Prometheus scraper sends to /metrics (staff users may read it anyway)."
 )
+# OpenTelemetry spans of model calls (apps.gateway.telemetry); unset: none are exported.
+OTEL_EXPORTER_OTLP_ENDPOINT = otlp_endpoint()
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -184,6 +188,7 @@ SPECTACULAR_SETTINGS = {
         "RunStatusEnum": "apps.engine.models.RunStatus",
         "StepStatusEnum": "apps.engine.models.StepStatus",
         "BatchStatusEnum": "apps.engine.models.BatchStatus",
+        "DocumentStatusEnum": "apps.knowledge.models.DocumentStatus",
     },
 }
 

@@ -67,6 +67,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     # New audit entries get their place and hash in the chain (apps.audit.services.audit_seal).
     "audit-seal": {"task": "sluice.audit.seal", "schedule": 5.0, "options": {"expires": 5}},
+    "review-deadlines": {"task": "sluice.reviews.deadlines", "schedule": 5.0, "options": {"expires": 5}},
     "scheduler-heartbeat": {
         "task": "sluice.core.scheduler_heartbeat",
         "schedule": float(CELERY_BEAT_HEARTBEAT_SECONDS),

@@ -221,6 +221,21 @@ def redis_url() -> str | None:
     return url
 
 
+def otlp_endpoint() -> str | None:
+    """The OTLP/HTTP collector that receives the gateway's spans; unset: no spans are exported."""
+    url = env_str(
+        "OTEL_EXPORTER_OTLP_ENDPOINT",
+        None,
+        "OTLP/HTTP collector (http://collector:4318) receiving a span per model call. Unset: none.",
+    )
+    if url is None:
+        return None
+    parts = urlsplit(url)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise ConfigError("OTEL_EXPORTER_OTLP_ENDPOINT", "an http(s) URL, e.g. http://collector:4318")
+    return url
+
+
 def broker_url(redis: str | None) -> str:
     """CELERY_BROKER_URL if set, else the Redis from REDIS_URL, else an in-process broker."""
     url = env_str(

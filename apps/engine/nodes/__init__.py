@@ -12,7 +12,9 @@ from apps.engine.nodes.flow import (
 from apps.engine.nodes.http import HttpRequestNode
 from apps.engine.nodes.triggers import ManualTrigger, ScheduleTrigger, WebhookTrigger
 from apps.gateway.nodes import LlmClassifyNode, LlmExtractNode, LlmPromptNode
+from apps.knowledge.nodes import KnowledgeSearchNode
 from apps.prompts.nodes import PromptRenderNode
+from apps.reviews.nodes import HumanReviewNode
 
 BUILTIN_NODE_TYPES = (
     ManualTrigger,
@@ -30,4 +32,6 @@ BUILTIN_NODE_TYPES = (
     LlmPromptNode,
     LlmClassifyNode,
     LlmExtractNode,
+    KnowledgeSearchNode,
+    HumanReviewNode,
 )

@@ -274,12 +274,14 @@ export type ShareTarget =
   | { kind: 'workflow'; id: number }
   | { kind: 'prompt'; name: string }
   | { kind: 'credential'; id: number }
-  | { kind: 'model-profile'; id: number };
+  | { kind: 'model-profile'; id: number }
+  | { kind: 'collection'; id: number };
 
 export function sharePath(target: ShareTarget): string {
   if (target.kind === 'workflow') return `/api/v1/workflows/${target.id}/share/`;
   if (target.kind === 'prompt') return `/api/v1/prompts/${encodeURIComponent(target.name)}/share/`;
   if (target.kind === 'model-profile') return `/api/v1/model-profiles/${target.id}/share/`;
+  if (target.kind === 'collection') return `/api/v1/collections/${target.id}/share/`;
   return `/api/v1/credentials/${target.id}/share/`;
 }
 
@@ -487,6 +489,53 @@ function query(params: Record<string, string | number | undefined | null>): stri
   return text ? `?${text}` : '';
 }
 
+export type ReviewStatus = 'pending' | 'claimed' | 'approved' | 'rejected' | 'expired' | 'cancelled';
+
+/** A case waiting for (or decided by) a person: GET /api/v1/reviews/{id}/. */
+export interface ReviewTask {
+  id: number;
+  run: string;
+  node_id: string;
+  workflow: number;
+  workflow_name: string;
+  status: ReviewStatus;
+  title: string;
+  instructions: string;
+  assignees: string[];
+  case: unknown;
+  proposal: unknown;
+  confidence: number | null;
+  form: JsonSchema | null;
+  priority: 'low' | 'normal' | 'high' | 'urgent';
+  deadline: string | null;
+  on_timeout: string;
+  escalate_to: string[];
+  escalated_at: string | null;
+  apply_edits: boolean;
+  claimed_by: string | null;
+  claimed_at: string | null;
+  decision: '' | 'approve' | 'reject';
+  decided_by: string | null;
+  decided_at: string | null;
+  /** Decided without a person: "threshold" or "deadline". */
+  auto: string;
+  data: unknown;
+  comment: string;
+  created_at: string;
+  permissions: Permissions;
+}
+
+export interface ReviewMetrics {
+  pending: number;
+  decided: number;
+  by_people: number;
+  auto_approved: number;
+  auto_approval_rate: number | null;
+  expired: number;
+  time_to_decision_seconds: { p50: number | null; mean: number | null; max: number | null };
+  agreement_with_model: number | null;
+}
+
 export const api = {
   nodeTypes: () => apiFetch<NodeTypeInfo[]>('/api/v1/node-types/'),
 
@@ -594,6 +643,14 @@ export const api = {
     apiFetch<ModelTestResult>(`/api/v1/model-profiles/${id}/test/`, { method: 'POST', body }),
   modelCalls: (params: { run?: string; model?: string; page?: number }) =>
     apiFetch<Page<ModelCall>>(`/api/v1/llm-calls/${query(params)}`),
+  reviews: (params: { status?: string; ordering?: string; workflow?: number; page?: number }) =>
+    apiFetch<Page<ReviewTask>>(`/api/v1/reviews/${query(params)}`),
+  review: (id: number) => apiFetch<ReviewTask>(`/api/v1/reviews/${id}/`),
+  claimReview: (id: number) => apiFetch<ReviewTask>(`/api/v1/reviews/${id}/claim/`, { method: 'POST' }),
+  releaseReview: (id: number) => apiFetch<ReviewTask>(`/api/v1/reviews/${id}/release/`, { method: 'POST' }),
+  decideReview: (id: number, body: { decision: 'approve' | 'reject'; data?: unknown; comment?: string }) =>
+    apiFetch<ReviewTask>(`/api/v1/reviews/${id}/decide/`, { method: 'POST', body }),
+  reviewMetrics: () => apiFetch<ReviewMetrics>('/api/v1/metrics/reviews/'),
   llmMetrics: (params: { group_by: MetricsGroup; since?: string; until?: string }) =>
     apiFetch<Metrics>(`/api/v1/metrics/llm/${query(params)}`),
 };

@@ -1,4 +1,5 @@
 import { memo } from 'react';
+import { Link } from 'react-router';
 import type { ModelTry, NodeTypeInfo, Problem, Step } from '../api/sluice';
 import { StepModelCalls } from '../models/ModelCallView';
 import { JsonBlock, StatusPill, duration } from '../ui/format';
@@ -104,6 +105,19 @@ export const Inspector = memo(InspectorInner);
  * model calls it made (`tries`: each call's tries by call id, where they were looked up; null
  * while they are being looked up).
  */
+/** A human review's task: waiting for a decision, or the one that was taken. */
+function ReviewLink({ step }: { step: Step }) {
+  const output = step.output as { review?: unknown; task?: unknown } | null;
+  const task = step.type === 'human.review' ? (output?.review ?? output?.task) : undefined;
+  if (typeof task !== 'number') return null;
+  return (
+    <p className={step.status === 'waiting' ? 'notice' : 'muted'}>
+      {step.status === 'waiting' ? 'Waiting for a reviewer: ' : 'Decided in '}
+      <Link to={`/reviews/${task}`}>review task #{task}</Link>
+    </p>
+  );
+}
+
 export function StepDetail({ step, tries }: { step: Step; tries?: ReadonlyMap<number, readonly ModelTry[]> | null }) {
   return (
     <section className="inspector__section step-detail" aria-label={`Step ${step.node_id}`}>
@@ -130,6 +144,7 @@ export function StepDetail({ step, tries }: { step: Step; tries?: ReadonlyMap<nu
         </div>
       )}
       {step.llm_calls && step.llm_calls.length > 0 && <StepModelCalls calls={step.llm_calls} tries={tries} />}
+      <ReviewLink step={step} />
       <h4 className="step-detail__label">Output</h4>
       <JsonBlock value={step.output} label="Step output" />
       <h4 className="step-detail__label">Input</h4>

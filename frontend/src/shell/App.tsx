@@ -6,9 +6,11 @@ import { AuditPage } from '../audit/AuditPage';
 import { BatchPage, BatchesPage } from '../batches/BatchPages';
 import { CredentialListPage, CredentialPage } from '../credentials/CredentialPages';
 import { EditorPage } from '../editor/EditorPage';
+import { CollectionListPage, CollectionPage } from '../knowledge/KnowledgePages';
 import { LiveEventsPanel } from '../live/LiveEventsPanel';
 import { ModelProfileListPage, ModelProfilePage } from '../models/ModelPages';
 import { PromptListPage, PromptPage } from '../prompts/PromptPages';
+import { ReviewInboxPage } from '../reviews/ReviewPages';
 import { RunPage, RunsPage } from '../runs/RunPages';
 import { StatusPanel } from '../status/StatusPanel';
 import { WorkflowListPage } from '../workflows/WorkflowListPage';
@@ -102,6 +104,10 @@ export function buildRouter(initialUsername: string) {
         { path: '/credentials/:id', element: <CredentialPage /> },
         { path: '/models', element: <ModelProfileListPage /> },
         { path: '/models/:id', element: <ModelProfilePage /> },
+        { path: '/reviews', element: <ReviewInboxPage /> },
+        { path: '/reviews/:id', element: <ReviewInboxPage /> },
+        { path: '/knowledge', element: <CollectionListPage /> },
+        { path: '/knowledge/:id', element: <CollectionPage /> },
         // `/metrics` itself is the Prometheus endpoint on the server.
         { path: '/usage', element: <LazyMetricsPage /> },
         { path: '/account', element: <AccountPage /> },

@@ -26,6 +26,7 @@ describe('Header', () => {
     expect(html).toMatch(/href="\/workflows"[^>]*>Workflows</);
     expect(html).toMatch(/href="\/credentials"[^>]*>Credentials</);
     expect(html).toMatch(/href="\/models"[^>]*>Models</);
+    expect(html).toMatch(/href="\/knowledge"[^>]*>Knowledge</);
     expect(html).toMatch(/href="\/usage"[^>]*>Metrics</);
     // The audit log is for staff and superusers only.
     expect(html).not.toContain('href="/audit"');

@@ -54,6 +54,37 @@ DEMO_WORKFLOWS = [
         },
     ),
     (
+        "Claims with a reviewer (demo)",
+        "Claims over 1,000 wait in the reviewers' inbox (sign in as reviewer); the others go straight through.",
+        {
+            "nodes": [
+                _node("claim", "trigger.manual", 0, input_schema={
+                    "type": "object", "properties": {"id": {"type": "string"}, "amount": {"type": "number"},
+                                                     "text": {"type": "string"}},
+                }),
+                _node("large", "condition", 240, expression="input.amount > 1000"),
+                _node("review", "human.review", 480, -80, assignees=["group:claims-reviewers"],
+                      title="Large claim {{ input.id }}", instructions="Check the amount and pick the queue.",
+                      case="{{ input.text | default('(no description)') }}",
+                      proposal={"queue": "home", "amount": "{{ input.amount }}"}, priority="high",
+                      timeout="2d", on_timeout="escalate", escalate_to=["user:admin"],
+                      form={"type": "object", "required": ["queue"], "properties": {
+                          "queue": {"enum": ["auto", "home", "health"], "title": "Queue"},
+                          "amount": {"type": "number", "title": "Amount"}}}),
+                _node("reviewed", "output", 720, -80, value={"decision": "approved by a reviewer",
+                                                           "claim": "{{ nodes.review.output.data }}"}),
+                _node("auto", "output", 720, 80, value={"decision": "approved automatically",
+                                                      "amount": "{{ input.amount }}"}),
+            ],
+            "edges": [
+                {"source": "claim", "target": "large"},
+                {"source": "large", "source_port": "true", "target": "review"},
+                {"source": "large", "source_port": "false", "target": "auto"},
+                {"source": "review", "source_port": "approved", "target": "reviewed"},
+            ],
+        },
+    ),
+    (
         "Webhook greeting (demo)",
         "Call its webhook with {\"name\": \"Ada\"} and it answers with a greeting.",
         {

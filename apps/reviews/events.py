@@ -1,0 +1,41 @@
+"""Live inbox events for ``/ws/reviews/``: each goes to the reviewers who may decide the task."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+
+from apps.core import events as live
+
+EVERYTHING = "reviews.all"  # superusers and those who may decide every task
+
+
+def user_group(user_id: int) -> str:
+    return f"reviews.user.{user_id}"
+
+
+def team_group(team_id: int) -> str:
+    return f"reviews.team.{team_id}"
+
+
+def task_summary(task) -> dict[str, Any]:
+    return {
+        "id": task.pk, "run": str(task.run_id), "node_id": task.node_id, "workflow": task.workflow_id,
+        "status": task.status, "priority": task.priority, "assignees": list(task.assignees or []),
+        "deadline": task.deadline.isoformat() if task.deadline else None,
+        "claimed_by": task.claimed_by.username if task.claimed_by_id and task.claimed_by else None,
+    }  # fmt: skip
+
+
+def emit_task(task, kind: str, *, principals: tuple[list, list]) -> None:
+    """After commit, send ``review.<kind>`` to the users and teams given (and to EVERYTHING)."""
+    users, teams = principals
+    groups = {EVERYTHING, *(user_group(u.pk) for u in users), *(team_group(t.pk) for t in teams)}
+    event = {"type": f"review.{kind}", "task": task_summary(task)}
+
+    def send() -> None:
+        for group in groups:
+            live.emit(group, event)
+
+    transaction.on_commit(send)
