@@ -8,12 +8,12 @@ credentials are used with the rights of whoever last saved its targets).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from apps.core.api import DomainError
-from apps.knowledge import minilm
+
+if TYPE_CHECKING:  # numpy and the model load on first use, not in every web process at start
+    import numpy as np
 
 LOCAL = {"provider": "local"}
 SHAPE = '{"provider": "local"} (all-MiniLM-L6-v2, in-process) or {"profile": "<a model profile\'s name>"}'
@@ -37,6 +37,8 @@ def shape_problem(embedding: Any) -> str | None:
 
 
 def _unit_rows(vectors: list[list[float]]) -> np.ndarray:
+    import numpy as np
+
     matrix = np.asarray(vectors, dtype=np.float32)
     norms = np.linalg.norm(matrix, axis=1, keepdims=True)
     return matrix / np.maximum(norms, 1e-12)
@@ -46,6 +48,8 @@ def embed(*, embedding: dict, texts: list[str], owner_id: int | None, run_id: st
           node_id: str = "", user_id: int | None = None, workflow_id: int | None = None) -> Vectors:  # fmt: skip
     """Vectors for ``texts``; DomainError (field ``embedding``) when the model cannot give them."""
     if embedding == LOCAL:
+        from apps.knowledge import minilm
+
         try:
             matrix, tokens = minilm.embed(texts)
         except minilm.ModelMissing as exc:

@@ -12,7 +12,6 @@ import logging
 import re
 from typing import Any
 
-import numpy as np
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -234,6 +233,8 @@ def collection_search(*, collection: Collection, query: str, top_k: int = 4, min
     rows = [(pk, bytes(vector)) for pk, vector in rows if len(vector) == width]
     if not rows:
         return result
+    import numpy as np
+
     matrix = np.frombuffer(b"".join(vector for _, vector in rows), dtype="<f4").reshape(len(rows), wanted.shape[0])
     scores = matrix @ wanted
     best = np.argsort(-scores, kind="stable")[: int(top_k)]

@@ -65,6 +65,16 @@ def test_allow_listed_loopback_works(settings, http_server):
     assert response.json()["json"] == {"a": 1}
 
 
+def test_request_urls_stay_out_of_the_log(settings, http_server, caplog):
+    """httpx logs each request's full URL at INFO; a query string may carry a key."""
+    import logging
+
+    settings.OUTBOUND_ALLOWLIST = ["127.0.0.1/32"]
+    with caplog.at_level(logging.INFO):
+        assert http.request("GET", f"{http_server.url}/echo?api_key=s3cret-in-url").status_code == 200
+    assert "s3cret-in-url" not in caplog.text
+
+
 def test_every_redirect_hop_is_checked(settings, http_server):
     settings.OUTBOUND_ALLOWLIST = ["127.0.0.1/32"]
     port = http_server.url.rsplit(":", 1)[1]

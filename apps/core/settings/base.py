@@ -208,6 +208,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        # httpx logs every request's full URL at INFO: a query string may carry a key.
+        "httpx": {"level": "WARNING"},
+        "httpcore": {"level": "WARNING"},
         "uvicorn.access": {"level": "WARNING"},
     },
 }
