@@ -415,7 +415,14 @@ def execute_step(step_id: int, task_id: str, worker: str = HOSTNAME) -> None:
         # Waits for someone outside the run; step_resume gives it its outcome later.
         mine.update(status=StepStatus.WAITING, params=params, output=result.detail, error=None)
         step.refresh_from_db()
-        advance(str(run.id), prior_events=[events.step_event(step)])
+        after = advance(str(run.id), prior_events=[events.step_event(step)])
+        # The run ended while the node ran (cancelled, another branch failed): nobody cancelled
+        # this step then, as it was not waiting yet; its node is told now.
+        ended = after is not None and after.status in TERMINAL_RUN_STATUSES
+        if ended and Step.objects.filter(pk=step.pk, status=StepStatus.WAITING).update(
+            status=StepStatus.CANCELLED, finished_at=timezone.now()
+        ):
+            _tell_waiting_nodes(str(run.id), [step.node_id], loaded)
         return
     if error is None:
         mine.update(status=StepStatus.SUCCEEDED, params=params, output=result.output, ports=list(result.ports),

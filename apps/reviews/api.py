@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
@@ -71,10 +73,17 @@ class ReviewTaskViewSet(ObjectRightsMixin, mixins.ListModelMixin, mixins.Retriev
 
             raise DomainError(f"unknown status {sorted(unknown)[0]!r}; one of {', '.join(ReviewStatus.values)} "
                               "or open", field="status")  # fmt: skip
-        workflow = params.get("workflow")
+        workflow, run = params.get("workflow"), params.get("run") or None
+        if run is not None:
+            try:
+                run = str(uuid.UUID(run))
+            except ValueError:
+                from apps.core.api import DomainError
+
+                raise DomainError(f"{run!r} is not a run id", field="run") from None
         return selectors.inbox_for(
             user=self.request.user, statuses=statuses, workflow=int(workflow) if workflow and workflow.isdigit()
-            else None, run=params.get("run") or None, ordering=params.get("ordering", "deadline"),
+            else None, run=run, ordering=params.get("ordering", "deadline"),
             mine=params.get("mine") in ("1", "true"),
         )  # fmt: skip
 

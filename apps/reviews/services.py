@@ -8,6 +8,7 @@ happens once however many beat ticks see it.
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from typing import Any
 
@@ -17,11 +18,14 @@ from django.db import transaction
 from django.utils import timezone
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
+from referencing.exceptions import Unresolvable
 
+from apps.accounts.permissions import allowed
 from apps.core.api import Conflict, DomainError
 from apps.reviews import events
 from apps.reviews.models import OPEN_STATUSES, OnTimeout, Priority, ReviewStatus, ReviewTask
 
+logger = logging.getLogger(__name__)
 DECISIONS = {"approve": ReviewStatus.APPROVED, "reject": ReviewStatus.REJECTED}
 
 
@@ -171,7 +175,10 @@ def review_open(*, run_id: str, step_id: int, node_id: str, params: dict[str, An
 
 
 def _locked(task: ReviewTask) -> ReviewTask:
-    return ReviewTask.objects.select_for_update(of=("self",)).select_related("claimed_by", "run").get(pk=task.pk)
+    task = ReviewTask.objects.select_for_update(of=("self",)).select_related("claimed_by", "run").get(pk=task.pk)
+    if task.status == ReviewStatus.CLAIMED and task.claimed_by_id is None:  # its holder's account was deleted
+        task.status = ReviewStatus.PENDING
+    return task
 
 
 def _require_open(task: ReviewTask, doing: str) -> None:
@@ -232,7 +239,7 @@ def form_problems(form: Any, data: Any) -> list[tuple[str, str]]:
     try:
         validator = Draft202012Validator(form)
         errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
-    except SchemaError:
+    except (SchemaError, Unresolvable):  # a broken form (e.g. a $ref to nowhere) checks nothing
         return []
     problems = []
     for error in errors:
@@ -254,6 +261,14 @@ def review_decide(*, task: ReviewTask, user, decision: str, data: Any = None, co
         raise DomainError("must be 'approve' or 'reject'", field="decision")
     task = _locked(task)
     _require_open(task, "decided")
+    if not allowed(user, task, "decide"):
+        # Checked again under the lock: reassigned or escalated since the request was let in.
+        raise Conflict("the task has been given to someone else", field="assignees",
+                       extra={"assignees": task.assignees})  # fmt: skip
+    if task.deadline is not None and task.deadline <= timezone.now():
+        # The deadline's action (escalate, approve, reject, fail) is beat's to take, once.
+        raise Conflict("the task's deadline has passed; it cannot be decided", field="status",
+                       extra={"task_status": task.status, "deadline": task.deadline.isoformat()})  # fmt: skip
     if task.status == ReviewStatus.CLAIMED and task.claimed_by_id != user.pk:
         raise Conflict(f"{task.claimed_by.username} is working on this task", field="status",
                        extra={"claimed_by": task.claimed_by.username})  # fmt: skip
@@ -322,10 +337,22 @@ def reviews_handle_deadlines(*, now: datetime | None = None, limit: int = 500) -
     done = {"escalate": 0, "approve": 0, "reject": 0, "fail": 0}
     due = ReviewTask.objects.filter(status__in=OPEN_STATUSES, deadline__lte=now).values_list("pk", flat=True)
     for task_id in list(due[:limit]):
-        action = _deadline_one(task_id, now)
+        try:
+            action = _deadline_one(task_id, now)
+        except Exception:  # one task's failure must not hold up every deadline after it
+            logger.exception("the deadline of review task %s could not be handled", task_id)
+            continue
         if action:
             done[action] += 1
     return done
+
+
+def _existing(entries: list[str]) -> tuple[list, list]:
+    """The active users and the teams of ``entries`` that still exist (the others are left out)."""
+    users = [e.partition(":")[2] for e in entries if e.startswith("user:")]
+    teams = [e.partition(":")[2] for e in entries if e.startswith("group:")]
+    return (list(get_user_model().objects.filter(username__in=users, is_active=True)),
+            list(Group.objects.filter(name__in=teams)))  # fmt: skip
 
 
 @transaction.atomic
@@ -341,9 +368,14 @@ def _deadline_one(task_id: int, now: datetime) -> str | None:
     if task.run.status in ("succeeded", "failed", "cancelled"):
         task.status = ReviewStatus.CANCELLED
         task.save(update_fields=["status", "updated_at"])
+        _audit("review.cancel", task, actor="sluice", reason="the run ended")
+        events.emit_task(task, "cancelled", principals=_assigned(task))
         return None
-    if action == OnTimeout.ESCALATE and task.escalate_to and not task.escalated_at:
-        old, new = _assigned(task), principals_of(task.escalate_to, field="escalate_to")
+    escalating = action == OnTimeout.ESCALATE and task.escalate_to and not task.escalated_at
+    # A user or team of escalate_to removed since: the others get it; none left: it fails.
+    new = _existing(task.escalate_to) if escalating else ([], [])
+    if new[0] or new[1]:
+        old = _assigned(task)
         before = list(task.assignees)
         task.assignees, task.escalated_at, task.deadline = list(task.escalate_to), now, None
         task.status, task.claimed_by, task.claimed_at = ReviewStatus.PENDING, None, None
@@ -358,15 +390,23 @@ def _deadline_one(task_id: int, now: datetime) -> str | None:
         task.status = DECISIONS[action]
         task.decision, task.auto, task.decided_at = str(action), "deadline", now
         task.save(update_fields=["status", "decision", "auto", "decided_at", "updated_at"])
-        step_resume(step_id=task.step_id, output=outcome(task), port=port_of(task))
+        if not step_resume(step_id=task.step_id, output=outcome(task), port=port_of(task)):
+            return _not_waiting_yet()
         _audit("review.auto_decide", task, actor="sluice", decision=str(action), reason="deadline")
         events.emit_task(task, "decided", principals=_assigned(task))
         return str(action)
     # "fail", or an escalation with nowhere (left) to go
     task.status, task.auto, task.decided_at = ReviewStatus.EXPIRED, "deadline", now
     task.save(update_fields=["status", "auto", "decided_at", "updated_at"])
-    step_fail(step_id=task.step_id, message="the review's deadline passed without a decision",
-              details={"task": task.pk, "deadline": task.deadline.isoformat() if task.deadline else None})  # fmt: skip
+    if not step_fail(step_id=task.step_id, message="the review's deadline passed without a decision",
+                     details={"task": task.pk, "deadline": task.deadline.isoformat() if task.deadline else None}):
+        return _not_waiting_yet()
     _audit("review.expire", task, actor="sluice")
     events.emit_task(task, "expired", principals=_assigned(task))
     return "fail"
+
+
+def _not_waiting_yet() -> None:
+    """The step has not started waiting yet (its node is still opening the task): nothing is
+    changed, and a later tick carries out the deadline's action."""
+    transaction.set_rollback(True)

@@ -41,8 +41,10 @@ def test_concurrent_runs_on_two_workers_respect_one_shared_rate_limit(user, user
     assert all(run["status"] == "succeeded" for run in finished), finished
     arrivals = sorted(r["at"] for r in model_server.requests(scenario))
     assert len(arrivals) == CALLS
-    # 60 a minute is one a second: six calls take six distinct one-second slots, so at least
-    # four seconds lie between the first and the last (without the limit they arrive together).
-    assert arrivals[-1] - arrivals[0] >= CALLS - 2, arrivals
+    # 60 a minute is one a second: six calls take six distinct one-second slots. The first may
+    # take the very end of its slot and arrive a little late, so a bit under four seconds can lie
+    # between the first arrival and the last; without the limit they all arrive within one.
+    assert arrivals[-1] - arrivals[0] >= CALLS - 3, arrivals
+    assert len({int(at) for at in arrivals}) >= CALLS - 1, arrivals  # spread over the seconds
     workers = set(Step.objects.filter(node_id="ask").values_list("worker", flat=True))
     assert len(workers) >= 2, workers  # the calls were made by both worker processes

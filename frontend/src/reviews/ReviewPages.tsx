@@ -180,7 +180,8 @@ function FormFieldInput({ field, value, onChange, invalid }: { field: FormField;
   if (field.kind === 'enum') {
     input = (
       <select id={id} className="field__input" value={value} aria-invalid={invalid || undefined} onChange={(e) => onChange(e.target.value)}>
-        {!field.required && <option value="">—</option>}
+        {/* A required field with nothing chosen yet shows that, not its first option as if chosen. */}
+        {(!field.required || value === '') && <option value="">—</option>}
         {field.options.map((o) => (
           <option key={String(o)} value={String(o)}>
             {String(o)}
@@ -286,6 +287,8 @@ function TaskPanel(props: { taskId: number; version: number; onDecided: () => vo
         const body = (err as { body?: { field?: string } }).body;
         if (body?.field?.startsWith('data.')) setBadField(body.field.slice(5));
         setError(fieldText ?? errorMessage(err));
+        // Decided, claimed or given away by someone else meanwhile: show the task as it is now.
+        if ((err as { status?: number }).status === 409) onChanged();
       } finally {
         setBusy(false);
       }
