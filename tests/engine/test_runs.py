@@ -38,7 +38,8 @@ def claim_flow(server_url: str) -> dict:
 def test_a_run_executes_every_step_and_records_it(user_client, http_server, celery_worker_process):
     workflow = create_workflow(user_client, claim_flow(http_server.url))
     run = start_run(user_client, workflow["id"], {"amount": 1200})
-    assert run["status"] == "queued" and run["version"] == 1
+    # 201 as soon as it is queued; a quick worker may already have taken it by the answer.
+    assert run["status"] in ("queued", "running") and run["version"] == 1
     run = wait_run(user_client, run["id"])
     assert run["status"] == "succeeded", run
     steps = steps_by_node(run)

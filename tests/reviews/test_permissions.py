@@ -9,34 +9,11 @@ from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
 from apps.accounts.services import object_share, token_create
-from apps.engine import runner
-from apps.engine import services as engine
-from apps.engine.models import Step
-from apps.reviews.models import ReviewTask
-from apps.workflows import services as workflows
-from tests.engine.helpers import create_workflow, edge, node, start_run, wait_run
+from tests.engine.helpers import create_workflow, start_run, wait_run
 from tests.permission_cases import Endpoint, PermissionCases, call, pytest_generate_tests_for, signed_in
+from tests.reviews.helpers import open_review, review_graph
 
 pytest_generate_tests = pytest_generate_tests_for
-
-
-def review_graph(*assignees: str) -> dict:
-    return {
-        "nodes": [node("in", "trigger.manual"), node("review", "human.review", x=200, assignees=list(assignees)),
-                  node("out", "output", x=400)],
-        "edges": [edge("in", "review"), edge("review", "out", "approved")],
-    }  # fmt: skip
-
-
-def waiting_review(owner) -> ReviewTask:
-    """A run of a review workflow taken to its waiting review in this process (no worker)."""
-    workflow = workflows.workflow_create(name=f"{owner.username}'s review", graph=review_graph(f"user:{owner}"),
-                                         user=owner)  # fmt: skip
-    run = engine.run_start(workflow_version=workflow.versions.get(), input={"amount": 1}, user=owner)
-    runner.advance(str(run.pk))
-    step = Step.objects.get(run=run, node_id="review")
-    runner.execute_step(step.pk, "test-task")
-    return ReviewTask.objects.get(step=step)
 
 
 @pytest.mark.django_db
@@ -50,7 +27,7 @@ class TestReviewEndpoints(PermissionCases):
     ]
 
     def make_object(self, owner):
-        return waiting_review(owner)
+        return open_review(owner)
 
     def test_seeing_is_not_acting(self, endpoint: Endpoint, target, make_user):
         if not endpoint.is_list:

@@ -10,32 +10,14 @@ from django.utils import timezone
 
 from apps.audit.models import AuditEntry
 from apps.engine import runner
-from apps.engine import services as engine
 from apps.engine.models import Step, StepStatus
 from apps.reviews import services
 from apps.reviews.models import ReviewTask
 from apps.reviews.services import reviews_handle_deadlines
-from apps.workflows import services as workflows
-from tests.engine.helpers import edge, node
 from tests.permission_cases import signed_in
+from tests.reviews.helpers import open_review
 
 pytestmark = pytest.mark.django_db
-
-
-def open_review(owner, **params) -> ReviewTask:
-    """A run of a one-review workflow taken to its waiting review in this process (no worker)."""
-    graph = {
-        "nodes": [node("in", "trigger.manual"),
-                  node("review", "human.review", x=200, **{"assignees": [f"user:{owner}"], **params}),
-                  node("out", "output", x=400)],
-        "edges": [edge("in", "review"), edge("review", "out", "approved")],
-    }  # fmt: skip
-    workflow = workflows.workflow_create(name=f"review {Step.objects.count()}", graph=graph, user=owner)
-    run = engine.run_start(workflow_version=workflow.versions.get(), input={"amount": 1}, user=owner)
-    runner.advance(str(run.pk))
-    step = Step.objects.get(run=run, node_id="review")
-    runner.execute_step(step.pk, "test-task")
-    return ReviewTask.objects.get(step=step)
 
 
 def overdue(task: ReviewTask) -> None:
