@@ -57,3 +57,8 @@ def run_visible(*, user, run_id) -> bool:
 
 def batches_for(*, user) -> QuerySet[Batch]:
     return restrict(Batch.objects.select_related("created_by"), user)
+
+
+def step_status(*, step_id: int) -> str | None:
+    """The status of one step (for services of other apps that wait on it), None if it is gone."""
+    return Step.objects.filter(pk=step_id).values_list("status", flat=True).first()

@@ -281,6 +281,10 @@ def review_decide(*, task: ReviewTask, user, decision: str, data: Any = None, co
     task.data, task.comment = data, comment or ""
     task.save(update_fields=["status", "decision", "decided_by", "decided_at", "data", "comment", "updated_at"])
     if not step_resume(step_id=task.step_id, output=outcome(task), port=port_of(task)):
+        from apps.engine.selectors import step_status
+
+        if step_status(step_id=task.step_id) == "running":  # the node is still opening the case
+            raise Conflict("the case is still being opened; try again in a moment", field="status")
         raise Conflict("the step no longer waits for this decision", field="status")
     waited = round((task.decided_at - task.created_at).total_seconds(), 3)
     _audit("review.decide", task, user=user, decision=decision, changed=changed_fields(task.proposal, data),

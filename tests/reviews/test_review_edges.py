@@ -56,6 +56,20 @@ def test_the_deadline_waits_for_a_step_that_is_not_waiting_yet(make_user, on_tim
     assert step.status == ("succeeded" if on_timeout == "approve" else "failed")
 
 
+def test_a_decision_before_the_step_waits_is_refused_plainly_and_changes_nothing(make_user):
+    owner = make_user("owner")
+    task = open_review(owner)
+    # The "created" event has gone out; the node has not yet marked its step waiting.
+    Step.objects.filter(pk=task.step_id).update(status=StepStatus.RUNNING)
+    early = signed_in(owner).post(f"/api/v1/reviews/{task.pk}/decide/", {"decision": "approve"},
+                                  content_type="application/json")  # fmt: skip
+    assert early.status_code == 409 and "still being opened" in early.json()["detail"], early.content
+    assert ReviewTask.objects.get(pk=task.pk).status == "pending"
+    Step.objects.filter(pk=task.step_id).update(status=StepStatus.WAITING)
+    assert signed_in(owner).post(f"/api/v1/reviews/{task.pk}/decide/", {"decision": "approve"},
+                                 content_type="application/json").status_code == 200  # fmt: skip
+
+
 def test_an_escalation_target_removed_since_holds_up_no_other_deadline(make_user):
     owner, gone = make_user("owner"), make_user("gone")
     stranded = open_review(owner, timeout="1h", on_timeout="escalate", escalate_to=["user:gone"])
