@@ -39,7 +39,14 @@ class ReviewTaskOutput(serializers.ModelSerializer):
         request = self.context.get("request")
         actions = held[task.pk] if task.pk in held else permissions.actions_on(request.user, task) if request else []
         # Whoever is shown the task may see it (those who may see its run hold no row on it).
-        return actions if "view" in actions else ["view", *actions]
+        actions = actions if "view" in actions else ["view", *actions]
+        if self.context.get("detail") and request and _may_reassign(request.user, task):
+            actions = [*actions, "reassign"]  # one task at a time: not computed for list pages
+        return actions
+
+
+def _may_reassign(user, task) -> bool:
+    return user.is_staff or permissions.allowed(user, task.workflow, "change")
 
 
 class DecideInput(serializers.Serializer):
@@ -88,7 +95,10 @@ class ReviewTaskViewSet(ObjectRightsMixin, mixins.ListModelMixin, mixins.Retriev
         )  # fmt: skip
 
     def output(self, task) -> dict:
-        return ReviewTaskOutput(task, context=self.get_serializer_context()).data
+        return ReviewTaskOutput(task, context={**self.get_serializer_context(), "detail": True}).data
+
+    def retrieve(self, request, *args, **kwargs):
+        return Response(self.output(self.get_object()))
 
     @extend_schema(parameters=[
         OpenApiParameter("status", str, description="pending, claimed, …, a comma-separated list, or open"),
@@ -124,7 +134,7 @@ class ReviewTaskViewSet(ObjectRightsMixin, mixins.ListModelMixin, mixins.Retriev
     def reassign(self, request, pk=None):
         """Give the task to other users or teams (who may change its workflow, or an admin)."""
         task = self.get_object()
-        if not (request.user.is_staff or permissions.allowed(request.user, task.workflow, "change")):
+        if not _may_reassign(request.user, task):
             raise PermissionDenied("reassigning needs the right to change the workflow")
         data = ReassignInput(data=request.data)
         data.is_valid(raise_exception=True)

@@ -191,12 +191,7 @@ def _require_open(task: ReviewTask, doing: str) -> None:
 
 
 def _assigned(task: ReviewTask) -> tuple[list, list]:
-    try:
-        return principals_of(task.assignees)
-    except DomainError:  # a user or team removed since: the others still hear of it
-        users = [e.partition(":")[2] for e in task.assignees if e.startswith("user:")]
-        teams = [e.partition(":")[2] for e in task.assignees if e.startswith("group:")]
-        return (list(get_user_model().objects.filter(username__in=users)), list(Group.objects.filter(name__in=teams)))
+    return _existing(task.assignees)  # a user or team removed since: the others still hear of it
 
 
 @transaction.atomic

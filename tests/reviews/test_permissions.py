@@ -50,6 +50,8 @@ class TestReviewEndpoints(PermissionCases):
         self.grant(target, reviewer, ["view", "decide"])
         body = {"assignees": ["user:other"]}
         url = f"/api/v1/reviews/{target.pk}/reassign/"
+        assert "reassign" in signed_in(owner).get(f"/api/v1/reviews/{target.pk}/").json()["permissions"]
+        assert "reassign" not in signed_in(reviewer).get(f"/api/v1/reviews/{target.pk}/").json()["permissions"]
         assert signed_in(reviewer).post(url, body, content_type="application/json").status_code == 403
         bad = signed_in(owner).post(url, {"assignees": ["user:nobody"]}, content_type="application/json")
         assert bad.status_code == 400 and bad.json()["field"] == "assignees[0]"

@@ -91,3 +91,43 @@ def test_a_reviewer_decides_a_case_in_the_inbox_and_the_run_finishes(screen, mak
     page.goto(f"/runs/{run['id']}")
     page.get_by_text("succeeded").first.wait_for()
     assert screen.unexpected_errors() == []
+
+
+def test_the_workflow_owner_reassigns_a_case_and_then_may_decide_it(screen, make_user, celery_worker_process):
+    desk = make_user("desk-member")
+    Group.objects.create(name="desk").user_set.add(desk)
+    graph = {
+        "nodes": [node("claim", "trigger.manual"),
+                  node("review", "human.review", x=200, assignees=["group:desk"], title="Route me"),
+                  node("done", "output", x=400, value="{{ nodes.review.output.reviewer }}")],
+        "edges": [edge("claim", "review"), edge("review", "done", "approved")],
+    }  # fmt: skip
+    owner = signed_in(screen.user)
+    workflow = create_workflow(owner, graph, name="Routing")
+    run = start_run(owner, workflow["id"], {"n": 1})
+    task = wait_for_task(run["id"])
+
+    page = screen.page
+    page.goto(f"/reviews/{task.pk}")  # not in the owner's inbox: the owner may see it through the run
+    panel = page.get_by_role("region", name=f"Review task {task.pk}")
+    panel.get_by_text("You may see this task but it is not yours to decide.").wait_for()
+    panel.get_by_label("Assignees").fill("group:nobody")
+    panel.get_by_role("button", name="Reassign").click()
+    panel.get_by_text("no team named 'nobody'", exact=False).wait_for()
+    panel.get_by_label("Assignees").fill(f"user:{screen.user.username}")
+    panel.get_by_role("button", name="Reassign").click()
+    panel.get_by_role("button", name=re.compile("Approve")).wait_for()
+    page.get_by_role("navigation", name="Inbox").get_by_role("link", name=re.compile("Route me")).wait_for()
+    assert ReviewTask.objects.get(pk=task.pk).assignees == [f"user:{screen.user.username}"]
+    assert signed_in(desk).get("/api/v1/reviews/").json()["count"] == 0
+
+    panel.get_by_role("button", name=re.compile("Approve")).click()
+    finished = wait_run(owner, run["id"])
+    assert (finished["status"], finished["output"]) == ("succeeded", screen.user.username), finished
+    assert screen.unexpected_errors(allowed=("status of 400",)) == []  # the refused team, on purpose
+
+
+def wait_for_task(run_id: str) -> ReviewTask:
+    from tests.conftest import wait_for
+
+    return wait_for(lambda: ReviewTask.objects.filter(run_id=run_id).first(), timeout=30, message="the review task")

@@ -648,6 +648,8 @@ export const api = {
   review: (id: number) => apiFetch<ReviewTask>(`/api/v1/reviews/${id}/`),
   claimReview: (id: number) => apiFetch<ReviewTask>(`/api/v1/reviews/${id}/claim/`, { method: 'POST' }),
   releaseReview: (id: number) => apiFetch<ReviewTask>(`/api/v1/reviews/${id}/release/`, { method: 'POST' }),
+  reassignReview: (id: number, assignees: string[]) =>
+    apiFetch<ReviewTask>(`/api/v1/reviews/${id}/reassign/`, { method: 'POST', body: { assignees } }),
   decideReview: (id: number, body: { decision: 'approve' | 'reject'; data?: unknown; comment?: string }) =>
     apiFetch<ReviewTask>(`/api/v1/reviews/${id}/decide/`, { method: 'POST', body }),
   reviewMetrics: () => apiFetch<ReviewMetrics>('/api/v1/metrics/reviews/'),

@@ -3,8 +3,9 @@ import { Link, useNavigate, useParams } from 'react-router';
 import { can, keepPermissions } from '../access/permissions';
 import { ShareDialog } from '../access/ShareDialog';
 import { errorMessage } from '../api/client';
-import { type Credential, type CredentialKind, type Page, api, fieldErrors } from '../api/sluice';
+import { type Credential, type CredentialKind, api, fieldErrors } from '../api/sluice';
 import { ConfirmDialog, Dialog } from '../ui/Dialog';
+import { useSearchedPage } from '../ui/useSearchedPage';
 import { ErrorNotice, Pager, formatTime } from '../ui/format';
 import {
   type CredentialDraft,
@@ -98,35 +99,12 @@ function SecretField({ label, value, onChange }: { label: string; value: string;
 
 export function CredentialListPage() {
   const navigate = useNavigate();
-  const [search, setSearch] = useState('');
-  const [page, setPage] = useState(1);
-  const [data, setData] = useState<Page<Credential> | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const { search, setSearch, page, setPage, data, error } = useSearchedPage(api.credentials);
   const [creating, setCreating] = useState(false);
   const [draft, setDraft] = useState<CredentialDraft>(EMPTY_DRAFT);
   const [formError, setFormError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
-  useEffect(() => {
-    let live = true;
-    const timer = window.setTimeout(
-      () => {
-        api
-          .credentials({ search, page })
-          .then((result) => {
-            if (!live) return;
-            setData(result);
-            setError(null);
-          })
-          .catch((err) => live && setError(errorMessage(err)));
-      },
-      search ? 250 : 0,
-    );
-    return () => {
-      live = false;
-      window.clearTimeout(timer);
-    };
-  }, [search, page]);
 
   function close() {
     setCreating(false);
@@ -174,7 +152,6 @@ export function CredentialListPage() {
             value={search}
             onChange={(e) => {
               setSearch(e.target.value);
-              setPage(1);
             }}
           />
         </label>

@@ -5,6 +5,7 @@ import { ShareDialog } from '../access/ShareDialog';
 import { errorMessage } from '../api/client';
 import { type Page, api, fieldErrors } from '../api/sluice';
 import { ConfirmDialog, Dialog } from '../ui/Dialog';
+import { useSearchedPage } from '../ui/useSearchedPage';
 import { ErrorNotice, Pager, StatusPill, formatTime } from '../ui/format';
 import {
   type Collection,
@@ -77,10 +78,7 @@ function EmbeddingField({ value, onChange, profiles, disabled }: { value: string
 export function CollectionListPage() {
   const navigate = useNavigate();
   const profiles = useProfileNames();
-  const [search, setSearch] = useState('');
-  const [page, setPage] = useState(1);
-  const [data, setData] = useState<Page<Collection> | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const { search, setSearch, page, setPage, data, error } = useSearchedPage(knowledgeApi.collections);
   const [creating, setCreating] = useState(false);
   const [name, setName] = useState('');
   const [description, setDescription] = useState('');
@@ -88,26 +86,6 @@ export function CollectionListPage() {
   const [formError, setFormError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
-  useEffect(() => {
-    let live = true;
-    const timer = window.setTimeout(
-      () => {
-        knowledgeApi
-          .collections({ search, page })
-          .then((result) => {
-            if (!live) return;
-            setData(result);
-            setError(null);
-          })
-          .catch((err) => live && setError(errorMessage(err)));
-      },
-      search ? 250 : 0,
-    );
-    return () => {
-      live = false;
-      window.clearTimeout(timer);
-    };
-  }, [search, page]);
 
   function close() {
     setCreating(false);
@@ -152,7 +130,6 @@ export function CollectionListPage() {
             value={search}
             onChange={(e) => {
               setSearch(e.target.value);
-              setPage(1);
             }}
           />
         </label>

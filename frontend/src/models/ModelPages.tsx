@@ -3,8 +3,9 @@ import { Link, useNavigate, useParams } from 'react-router';
 import { can, keepPermissions } from '../access/permissions';
 import { ShareDialog } from '../access/ShareDialog';
 import { ApiError, errorMessage } from '../api/client';
-import { type ModelProfile, type ModelTestResult, type Page, type RoutingPolicy, api, fieldErrors } from '../api/sluice';
+import { type ModelProfile, type ModelTestResult, type RoutingPolicy, api, fieldErrors } from '../api/sluice';
 import { ConfirmDialog, Dialog } from '../ui/Dialog';
+import { useSearchedPage } from '../ui/useSearchedPage';
 import { ErrorNotice, Pager, formatTime } from '../ui/format';
 import { ModelCallView } from './ModelCallView';
 import { TargetsEditor } from './TargetsEditor';
@@ -74,10 +75,7 @@ function PolicyField({ value, onChange }: { value: RoutingPolicy; onChange: (pol
 export function ModelProfileListPage() {
   const navigate = useNavigate();
   const credentials = useCredentialChoices();
-  const [search, setSearch] = useState('');
-  const [page, setPage] = useState(1);
-  const [data, setData] = useState<Page<ModelProfile> | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const { search, setSearch, page, setPage, data, error } = useSearchedPage(api.modelProfiles);
   const [creating, setCreating] = useState(false);
   const [draft, setDraft] = useState({ name: '', description: '', policy: 'failover' as RoutingPolicy });
   const [targets, setTargets] = useState<TargetDraft[]>(() => [newTarget()]);
@@ -85,26 +83,6 @@ export function ModelProfileListPage() {
   const [formError, setFormError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
-  useEffect(() => {
-    let live = true;
-    const timer = window.setTimeout(
-      () => {
-        api
-          .modelProfiles({ search, page })
-          .then((result) => {
-            if (!live) return;
-            setData(result);
-            setError(null);
-          })
-          .catch((err) => live && setError(errorMessage(err)));
-      },
-      search ? 250 : 0,
-    );
-    return () => {
-      live = false;
-      window.clearTimeout(timer);
-    };
-  }, [search, page]);
 
   function close() {
     setCreating(false);
@@ -160,7 +138,6 @@ export function ModelProfileListPage() {
             value={search}
             onChange={(e) => {
               setSearch(e.target.value);
-              setPage(1);
             }}
           />
         </label>

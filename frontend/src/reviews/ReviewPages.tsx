@@ -421,6 +421,43 @@ function TaskPanel(props: { taskId: number; version: number; onDecided: () => vo
           {task.data !== null && task.data !== undefined && <JsonBlock value={task.data} label="Reviewer's data" />}
         </div>
       )}
+      {open && task.permissions.includes('reassign') && <ReassignForm task={task} onDone={(t) => { setTask(t); onChanged(); }} />}
     </section>
+  );
+}
+
+/** Give the task to other users or teams (`user:<name>`, `group:<team>`), for who may change its workflow. */
+function ReassignForm({ task, onDone }: { task: ReviewTask; onDone: (task: ReviewTask) => void }) {
+  const id = useId();
+  const [text, setText] = useState(task.assignees.join(', '));
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  async function submit(event: React.FormEvent) {
+    event.preventDefault();
+    const assignees = text.split(',').map((a) => a.trim()).filter(Boolean);
+    setBusy(true);
+    setError(null);
+    try {
+      onDone(await api.reassignReview(task.id, assignees));
+    } catch (err) {
+      setError(fieldErrors(err) ?? errorMessage(err));
+    } finally {
+      setBusy(false);
+    }
+  }
+  return (
+    <form className="review-task__reassign" onSubmit={submit}>
+      <div className="field">
+        <label className="field__label" htmlFor={id}>
+          Assignees
+        </label>
+        <input id={id} className="field__input field__input--mono" value={text} spellCheck={false} onChange={(e) => setText(e.target.value)} />
+        <span className="field__hint">Comma-separated: user:&lt;name&gt;, group:&lt;team&gt;</span>
+      </div>
+      <ErrorNotice message={error} />
+      <button type="submit" className="button button--secondary" disabled={busy}>
+        Reassign
+      </button>
+    </form>
   );
 }
