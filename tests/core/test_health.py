@@ -116,5 +116,7 @@ def test_database_check_fails_on_an_unreachable_database(tmp_path):
         result = check_database(handler["broken"])
     finally:
         handler.close_all()
+        # A PostgreSQL pool would otherwise keep trying to reach the broken port in the background.
+        getattr(handler["broken"], "close_pool", lambda: None)()
     assert result.ok is False
     assert result.detail.startswith(f"{connection.vendor}: OperationalError")
