@@ -8,6 +8,8 @@ through a target's ``base_url`` alone:
 - ``/fail-<status>/…`` answers that HTTP status
 - ``/flaky-<n>/…``     503 for the first n calls (per path segment), then like ``ok``
 - ``/slow-<ms>/…``     waits, then like ``ok``
+- ``/together-<n>/…`` waits until n requests of that segment are in at once, then like ``ok``
+  (504 when they do not come within 10 s: the caller did not send them together)
 - ``/drop/…``          closes the connection without answering
 - ``/badjson/…``       200 with a body that is not JSON
 - ``/nousage/…``       like ``ok`` without a usage block
@@ -92,12 +94,29 @@ class _Handler(BaseHTTPRequestHandler):
     hits: Counter = Counter()
     requests: list[dict[str, Any]] = []
     lock = threading.Lock()
+    connections: Counter = Counter()  # connections opened, by the port of the server
+    waiting: Counter = Counter()  # requests in at once, by ``together-`` segment
+    arrived = threading.Condition(lock)
     protocol_version = "HTTP/1.1"
     # Headers and body go out in separate writes: without this, delayed ACKs add 40 ms a call.
     disable_nagle_algorithm = True
 
     def log_message(self, *args):
         pass
+
+    def setup(self):
+        super().setup()
+        with self.lock:
+            self.connections[self.server.server_address[1]] += 1
+
+    def _together(self, segment: str) -> bool:
+        """Whether ``int(segment[9:])`` requests of this segment were in at once within 10 s."""
+        wanted = int(segment[9:])
+        with self.arrived:
+            self.waiting[segment] += 1
+            self.arrived.notify_all()
+            met = self.arrived.wait_for(lambda: self.waiting[segment] >= wanted, timeout=10)
+        return met
 
     def _send(self, status: int, body: bytes, content_type: str = "application/json") -> None:
         self.send_response(status)
@@ -119,6 +138,8 @@ class _Handler(BaseHTTPRequestHandler):
         anthropic = rest.endswith("v1/messages")
         if segment.startswith("slow-"):
             time.sleep(int(segment[5:]) / 1000)
+        if segment.startswith("together-") and not self._together(segment):
+            return self._send(504, f'{{"error": {{"message": "only {self.waiting[segment]} came together"}}}}'.encode())
         if segment.startswith("fail-"):
             return self._send(int(segment[5:]), b'{"error": {"message": "as scripted"}}')
         if segment.startswith("flaky-") and count <= int(segment[6:]):
@@ -225,10 +246,15 @@ class FakeProvider:
     def requests(self, scenario: str) -> list[dict[str, Any]]:
         return [r for r in _Handler.requests if r["segment"] == scenario]
 
+    def connections(self) -> int:
+        """How many connections callers have opened to this server."""
+        return _Handler.connections[int(self.url.rsplit(":", 1)[1])]
+
     def reset(self) -> None:
         with _Handler.lock:
             _Handler.hits.clear()
             _Handler.requests.clear()
+            _Handler.waiting.clear()
 
 
 class _Server(ThreadingHTTPServer):

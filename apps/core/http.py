@@ -12,7 +12,9 @@ Environment proxies are ignored so that they cannot route around the check.
 from __future__ import annotations
 
 import ipaddress
+import os
 import socket
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -89,14 +91,16 @@ class _GuardedBackend(httpcore.SyncBackend):
 
 
 def client(
-    *, timeout: float = 30, follow_redirects: bool = True, max_redirects: int = 5, event_hooks: dict | None = None
+    *, timeout: float = 30, follow_redirects: bool = True, max_redirects: int = 5, event_hooks: dict | None = None,
+    max_connections: int = 20,
 ) -> httpx.Client:
-    """An httpx client whose every connection goes through the address check."""
+    """An httpx client whose every connection goes through the address check; at most
+    ``max_connections`` at once, all of them kept alive between requests."""
     transport = httpx.HTTPTransport(retries=0)
     transport._pool = httpcore.ConnectionPool(  # the public constructor has no backend hook
         ssl_context=httpx.create_ssl_context(),
-        max_connections=20,
-        max_keepalive_connections=10,
+        max_connections=max_connections,
+        max_keepalive_connections=max_connections,
         network_backend=_GuardedBackend(),
     )
     return httpx.Client(
@@ -178,19 +182,35 @@ TransportError = httpx.TransportError
 # --- A pooled client for calls made again and again (model providers) ----------------------
 
 _shared: dict[int, httpx.Client] = {}
+_shared_lock = threading.Lock()
+
+
+def _new_lock_in_child() -> None:
+    global _shared_lock
+    _shared_lock = threading.Lock()  # a fork mid-creation must not leave the child's lock taken
+
+
+os.register_at_fork(after_in_child=_new_lock_in_child)
+SHARED_CONNECTIONS = 100
 
 
 def shared_client() -> httpx.Client:
     """One client per process with kept-alive connections, for callers that talk to the same
     hosts over and over. Made anew in a forked child (a connection must not cross a fork).
-    It follows no redirects: a provider that redirects is an error, and a key never travels on."""
-    import os
+    It follows no redirects: a provider that redirects is an error, and a key never travels on.
 
+    Every thread of the process shares it (the web process answers on many), so it keeps up to
+    ``SHARED_CONNECTIONS`` connections open: fewer made the 21st concurrent model call wait for
+    a free one, and closing all but 10 after each answer made most calls connect anew."""
     pid = os.getpid()
-    if pid not in _shared:
-        _shared.clear()
-        _shared[pid] = client(timeout=30, follow_redirects=False)
-    return _shared[pid]
+    found = _shared.get(pid)
+    if found is None:
+        with _shared_lock:  # threads asking at once for the first time get the same one
+            if pid not in _shared:
+                _shared.clear()
+                _shared[pid] = client(timeout=30, follow_redirects=False, max_connections=SHARED_CONNECTIONS)
+            found = _shared[pid]
+    return found
 
 
 @dataclass

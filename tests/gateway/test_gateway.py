@@ -45,6 +45,40 @@ def test_token_counts_and_cost_are_right_for_both_protocols(user, target, protoc
     assert (call.ttft_ms is not None) is stream
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_call_recorded_in_one_round_trip_is_the_same_record(user, target):
+    """Outside a transaction, on PostgreSQL, the record is one INSERT that commits without
+    waiting for the WAL flush; it holds what the ORM writes inside a caller's transaction, and
+    the connection's own setting is untouched afterwards."""
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+
+    ModelPrice.objects.create(provider="openai", model="small", input_per_million=Decimal("3"),
+                              output_per_million=Decimal("15"))  # fmt: skip
+    profile = profile_of(user, target())
+    with transaction.atomic():
+        inside = services.complete(profile=profile, request=QUESTION, user_id=user.pk, node_id="n").call
+    with CaptureQueriesContext(connection) as queries:
+        alone = services.complete(profile=profile, request=QUESTION, user_id=user.pk, node_id="n").call
+    fields = [f.attname for f in LLMCall._meta.concrete_fields if f.attname not in ("id", "created_at", "latency_ms")]
+    stored = {call.pk: LLMCall.objects.values(*fields, "created_at").get(pk=call.pk) for call in (inside, alone)}
+    assert alone.pk != inside.pk and stored[alone.pk]["created_at"] >= stored[inside.pk]["created_at"]
+
+    def timeless(row):  # what differs between two calls: their times
+        tries = [{k: v for k, v in entry.items() if k != "latency_ms"} for entry in row["tries"]]
+        return {**{k: v for k, v in row.items() if k != "created_at"}, "tries": tries}
+
+    assert timeless(stored[alone.pk]) == timeless(stored[inside.pk])
+    assert stored[alone.pk]["tries"][0]["status"] == "ok" and stored[alone.pk]["cost"] > 0
+    assert alone.created_at == stored[alone.pk]["created_at"] and alone._state.adding is False
+    if connection.vendor == "postgresql":
+        inserts = [q["sql"] for q in queries.captured_queries if "INSERT" in q["sql"]]
+        assert len(inserts) == 1 and "set_config('synchronous_commit', 'off', true)" in inserts[0]
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW synchronous_commit")
+            assert cursor.fetchone()[0] == "on"
+
+
 def test_without_usage_tokens_are_counted_and_marked_estimated(user, target):
     answer = services.complete(profile=profile_of(user, target("nousage")), request=QUESTION)
     assert answer.call.tokens_estimated is True
@@ -191,3 +225,27 @@ def test_profiles_through_the_api_revision_checked_and_tested(user_client, model
     assert saved.json()["revision"] == 2 and saved.json()["policy"] == "cost"
     tested = user_client.post(f"{base}test/", {"message": "ping"}, content_type="application/json").json()
     assert tested["ok"] is True and tested["text"] == "echo: ping" and tested["call"]["status"] == "ok"
+
+
+def test_one_process_calls_a_provider_forty_times_at_once_over_kept_connections(model_server):
+    """The web process (and any threaded caller) shares one client: forty calls at once all reach
+    the provider together (a pool of 20 made the rest wait), and a second round reuses every
+    connection of the first."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from apps.core.http import SHARED_CONNECTIONS
+
+    at_once = 40
+    assert at_once <= SHARED_CONNECTIONS
+
+    def ask(scenario):
+        return providers.call(provider="openai", base_url=model_server.base_url(scenario), model="m", headers={},
+                              request=QUESTION, timeout=30).text  # fmt: skip
+
+    with ThreadPoolExecutor(at_once) as pool:
+        first = list(pool.map(ask, [f"together-{at_once}"] * at_once))
+        opened = model_server.connections()
+        model_server.reset()
+        second = list(pool.map(ask, [f"together-{at_once}"] * at_once))
+    assert first == second == ["echo: How are you today"] * at_once
+    assert model_server.connections() == opened  # no new connection for the second round
