@@ -33,6 +33,7 @@ class Endpoint:
     is_list: bool = False
     query: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    upload: tuple[str, bytes, str] | None = None  # (file name, content, type): a multipart ``file``
 
     @property
     def id(self) -> str:
@@ -42,6 +43,10 @@ class Endpoint:
 def call(client: Client, endpoint: Endpoint, key) -> Any:
     path = endpoint.path.format(key=key) + (f"?{endpoint.query}" if endpoint.query else "")
     method = getattr(client, endpoint.method.lower())
+    if endpoint.upload is not None:
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        return method(path, {"file": SimpleUploadedFile(*endpoint.upload)})  # multipart, a fresh file each time
     if endpoint.body is None:
         return method(path)
     return method(path, endpoint.body, content_type="application/json")

@@ -34,6 +34,16 @@ class Conflict(DomainError):
     code = "conflict"
 
 
+def id_param(params, name: str, what: str) -> int | None:
+    """A numeric id filter from the query string: None when absent, a 400 naming it when not a number."""
+    raw = params.get(name)
+    if raw in (None, ""):
+        return None
+    if not raw.isdigit():
+        raise DomainError(f"must be a {what} id", field=name)
+    return int(raw)
+
+
 def exception_handler(exc, context):
     if isinstance(exc, DomainError):
         body = {"detail": exc.message, "code": exc.code, **exc.extra}

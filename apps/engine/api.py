@@ -11,6 +11,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.core.api import id_param
 from apps.engine import batches, selectors, services
 from apps.engine.models import Batch, Run, RunStatus, Step
 from apps.engine.registry import get_registry
@@ -118,14 +119,9 @@ class RunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
             from apps.core.api import DomainError
 
             raise DomainError(f"unknown status; one of {', '.join(RunStatus.values)}", field="status")
-        workflow = self.request.query_params.get("workflow")
-        if workflow is not None and not workflow.isdigit():
-            from apps.core.api import DomainError
-
-            raise DomainError("must be a workflow id", field="workflow")
         params = self.request.query_params
         return selectors.runs_for(
-            user=self.request.user, workflow_id=int(workflow) if workflow else None, status=status,
+            user=self.request.user, workflow_id=id_param(params, "workflow", "workflow"), status=status,
             created_by=params.get("created_by") or None, trigger=params.get("trigger") or None,
             since=_datetime_param(params, "since"), until=_datetime_param(params, "until"),
         )  # fmt: skip

@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 
 from apps.accounts import permissions
 from apps.accounts.api import ObjectRightsMixin
+from apps.core.api import DomainError, id_param
 from apps.reviews import selectors, services
 from apps.reviews.models import Priority, ReviewStatus, ReviewTask
 
@@ -76,21 +77,20 @@ class ReviewTaskViewSet(ObjectRightsMixin, mixins.ListModelMixin, mixins.Retriev
             statuses = [ReviewStatus.PENDING, ReviewStatus.CLAIMED]
         unknown = set(statuses) - set(ReviewStatus.values)
         if unknown:
-            from apps.core.api import DomainError
-
             raise DomainError(f"unknown status {sorted(unknown)[0]!r}; one of {', '.join(ReviewStatus.values)} "
                               "or open", field="status")  # fmt: skip
-        workflow, run = params.get("workflow"), params.get("run") or None
+        workflow, run = id_param(params, "workflow", "workflow"), params.get("run") or None
+        ordering = params.get("ordering") or "deadline"
+        if ordering not in selectors.ORDERINGS:
+            raise DomainError(f"unknown ordering {ordering!r}; one of {', '.join(selectors.ORDERINGS)}",
+                              field="ordering")  # fmt: skip
         if run is not None:
             try:
                 run = str(uuid.UUID(run))
             except ValueError:
-                from apps.core.api import DomainError
-
                 raise DomainError(f"{run!r} is not a run id", field="run") from None
         return selectors.inbox_for(
-            user=self.request.user, statuses=statuses, workflow=int(workflow) if workflow and workflow.isdigit()
-            else None, run=run, ordering=params.get("ordering", "deadline"),
+            user=self.request.user, statuses=statuses, workflow=workflow, run=run, ordering=ordering,
             mine=params.get("mine") in ("1", "true"),
         )  # fmt: skip
 
@@ -147,7 +147,5 @@ class ReviewMetricsView(APIView):
 
     @extend_schema(parameters=[OpenApiParameter("workflow", int)], responses={200: dict})
     def get(self, request):
-        workflow = request.query_params.get("workflow")
-        return Response(selectors.review_metrics(
-            user=request.user, workflow=int(workflow) if workflow and workflow.isdigit() else None
-        ))  # fmt: skip
+        workflow = id_param(request.query_params, "workflow", "workflow")
+        return Response(selectors.review_metrics(user=request.user, workflow=workflow))

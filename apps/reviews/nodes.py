@@ -78,13 +78,11 @@ class HumanReviewNode(NodeType):
         if on_timeout == "escalate" and "timeout" in params and not params.get("escalate_to"):
             problems.append(("escalate_to", "name the users or teams a task goes to at its deadline"))
         if isinstance(params.get("form"), dict):
-            from jsonschema import Draft202012Validator
-            from jsonschema.exceptions import SchemaError
+            from apps.reviews.services import form_schema_problem
 
-            try:
-                Draft202012Validator.check_schema(params["form"])
-            except SchemaError as exc:
-                problems.append(("form", f"not a valid JSON Schema: {exc.message}"))
+            problem = form_schema_problem(params["form"])
+            if problem:
+                problems.append(("form", problem))
         return problems
 
     def run(self, context: Context, inputs: dict[str, Any]) -> NodeResult | Wait:

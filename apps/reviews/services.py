@@ -176,8 +176,9 @@ def review_open(*, run_id: str, step_id: int, node_id: str, params: dict[str, An
 
 def _locked(task: ReviewTask) -> ReviewTask:
     task = ReviewTask.objects.select_for_update(of=("self",)).select_related("claimed_by", "run").get(pk=task.pk)
-    if task.status == ReviewStatus.CLAIMED and task.claimed_by_id is None:  # its holder's account was deleted
-        task.status = ReviewStatus.PENDING
+    if task.status == ReviewStatus.CLAIMED and (task.claimed_by is None or not task.claimed_by.is_active):
+        # Its holder's account was deleted or deactivated: the claim holds no one back.
+        task.status, task.claimed_by, task.claimed_at = ReviewStatus.PENDING, None, None
     return task
 
 
@@ -225,6 +226,33 @@ def review_release(*, task: ReviewTask, user) -> ReviewTask:
     _audit("review.release", task, user=user)
     events.emit_task(task, "released", principals=_assigned(task))
     return task
+
+
+def form_schema_problem(form: dict) -> str | None:
+    """Why ``form`` cannot check a reviewer's data: not a JSON Schema, or a ``$ref`` that leads
+    nowhere (only references inside the form resolve; nothing is fetched)."""
+    from referencing import Registry
+    from referencing.jsonschema import DRAFT202012
+
+    try:
+        Draft202012Validator.check_schema(form)
+    except SchemaError as exc:
+        return f"not a valid JSON Schema: {exc.message}"
+    resolver = Registry().resolver_with_root(DRAFT202012.create_resource(form))
+    pending: list[Any] = [form]
+    while pending:
+        part = pending.pop()
+        if isinstance(part, dict):
+            ref = part.get("$ref")
+            if isinstance(ref, str):
+                try:
+                    resolver.lookup(ref)
+                except Unresolvable:
+                    return f"$ref {ref!r} leads nowhere in the form"
+            pending.extend(part.values())
+        elif isinstance(part, list):
+            pending.extend(part)
+    return None
 
 
 def form_problems(form: Any, data: Any) -> list[tuple[str, str]]:

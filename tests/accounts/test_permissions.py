@@ -131,7 +131,8 @@ class TestCollectionEndpoints(PermissionCases):
         Endpoint("PATCH", "/api/v1/collections/{key}/", "change", body={"description": "the policies"}),
         Endpoint("DELETE", "/api/v1/collections/{key}/", "delete", ok=204),
         Endpoint("GET", "/api/v1/collections/{key}/documents/"),
-        # Uploads (multipart, `change`) are checked in tests/knowledge/test_collections.py.
+        Endpoint("POST", "/api/v1/collections/{key}/documents/", "change", ok=201,
+                 upload=("refunds.md", b"# Refunds\nWithin 30 days.", "text/markdown")),
         Endpoint("POST", "/api/v1/collections/{key}/search/", "use", body={"query": "refunds"}),
         Endpoint("GET", "/api/v1/collections/{key}/share/"),
         Endpoint("POST", "/api/v1/collections/{key}/share/", "share", body={"user": "owner", "role": "runner"}),

@@ -226,6 +226,8 @@ def test_bad_review_params_are_refused_on_save_naming_the_field(people, claims):
         ({"timeout": "soon"}, "params.timeout"),
         ({"timeout": "4h"}, "params.escalate_to"),
         ({"form": {"type": "nonsense"}}, "params.form"),
+        ({"form": {"type": "object", "properties": {"label": {"$ref": "#/$defs/missing"}}}}, "params.form"),
+        ({"form": {"properties": {"label": {"$ref": "https://schemas.example.com/label.json"}}}}, "params.form"),
     ):
         response = claims.post("/api/v1/workflows/", {"name": "bad", "graph": claims_flow(**params)},
                                content_type="application/json")  # fmt: skip
