@@ -19,6 +19,23 @@ def team_group(team_id: int) -> str:
     return f"reviews.team.{team_id}"
 
 
+# Internal, to a user's own sockets: their teams changed, so join and leave groups again.
+TEAMS_CHANGED = "reviews.teams_changed"
+
+
+def teams_changed(user_ids) -> None:
+    """After commit, tell these users' open inboxes to follow their teams as they are now: a
+    reviewer added to a team hears of its tasks at once, one removed stops hearing of them."""
+    ids = sorted(set(user_ids))
+
+    def send() -> None:
+        for pk in ids:
+            live.emit(user_group(pk), {"type": TEAMS_CHANGED})
+
+    if ids:
+        transaction.on_commit(send)
+
+
 def task_summary(task) -> dict[str, Any]:
     return {
         "id": task.pk, "run": str(task.run_id), "node_id": task.node_id, "workflow": task.workflow_id,

@@ -94,3 +94,26 @@ def test_the_live_inbox_tells_only_the_reviewers_who_may_decide(make_user, asgi_
         with pytest.raises(TimeoutError):
             outsider.recv(timeout=1)
     assert wait_run(client, run["id"])["status"] == "succeeded"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_live_inbox_follows_team_changes_without_reconnecting(make_user, asgi_server, celery_worker_process):
+    from django.contrib.auth.models import Group
+
+    owner, rita, otto = make_user("owner"), make_user("rita"), make_user("otto")
+    desk = Group.objects.create(name="desk")
+    desk.user_set.add(otto)
+    client = signed_in(owner)
+    workflow = create_workflow(client, review_graph("group:desk"))
+    url = f"{asgi_server.ws_url}/ws/reviews/"
+    with connect(url, additional_headers=_headers(rita), origin=ORIGIN, open_timeout=5) as joining, \
+            connect(url, additional_headers=_headers(otto), origin=ORIGIN, open_timeout=5) as leaving:
+        desk.user_set.add(rita)  # from the team's side
+        otto.groups.remove(desk)  # from the user's side
+        assert json.loads(joining.recv(timeout=10)) == {"type": "reviews.refresh"}
+        assert json.loads(leaving.recv(timeout=10)) == {"type": "reviews.refresh"}
+        run = start_run(client, workflow["id"], {"amount": 5})
+        created = json.loads(joining.recv(timeout=30))
+        assert created["type"] == "review.created" and created["task"]["run"] == run["id"]
+        with pytest.raises(TimeoutError):
+            leaving.recv(timeout=1)  # no longer in the team: hears nothing of its tasks
