@@ -29,17 +29,42 @@ def _elapsed_ms(started: float) -> int:
     return round((time.perf_counter() - started) * 1000)
 
 
+# /healthz answers within seconds when the database does not: a pooled PostgreSQL connection
+# is waited for this long, not the pool's own timeout (meant for requests under load).
+DATABASE_CHECK_SECONDS = 3
+
+
 def check_database(db=None) -> Check:
     db = db or connection
     started = time.perf_counter()
     try:
-        with db.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            cursor.fetchone()
+        pool = db.pool if db.vendor == "postgresql" and db.connection is None else None
+        if pool is not None:
+            _check_pooled(db, pool)
+        else:
+            with db.cursor() as cursor:
+                cursor.execute("SELECT 1")
+                cursor.fetchone()
     except Exception as exc:
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
         return Check(False, f"{db.vendor}: {type(exc).__name__}: {first_line}")
     return Check(True, f"{db.vendor}, {_elapsed_ms(started)} ms")
+
+
+def _check_pooled(db, pool) -> None:
+    """SELECT 1 on a pooled connection; when none comes in time, one connection of its own says
+    why (refused, unknown host, bad password…), which the pool's timeout does not."""
+    from psycopg_pool import PoolTimeout
+
+    pool.open()
+    try:
+        with pool.connection(timeout=DATABASE_CHECK_SECONDS) as conn:
+            conn.execute("SELECT 1").fetchone()
+    except PoolTimeout:
+        params = {**db.get_connection_params(), "connect_timeout": DATABASE_CHECK_SECONDS}
+        with db.Database.connect(**params) as conn:
+            conn.execute("SELECT 1").fetchone()
+        raise  # it answered now: the pool was only busy
 
 
 def check_broker(url: str | None = None) -> Check:
