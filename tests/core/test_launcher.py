@@ -82,7 +82,9 @@ def processes_mentioning(*needles: str) -> list[str]:
 
 def embedded_env(data_dir: Path, port: int) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in SERVICE_VARIABLES}
-    env.update(SLUICE_DATA_DIR=str(data_dir), HOST="127.0.0.1", PORT=str(port))
+    # SLUICE_LOCAL_MODEL=off: no llama.cpp build in the background while the rest of the suite runs
+    # (tests/gateway/test_local.py covers the installer).
+    env.update(SLUICE_DATA_DIR=str(data_dir), HOST="127.0.0.1", PORT=str(port), SLUICE_LOCAL_MODEL="off")
     return env
 
 
@@ -238,6 +240,7 @@ def scratch_postgres_url(django_db_setup):
         conn.execute(f"DROP SCHEMA {schema} CASCADE")
 
 
+@pytest.mark.django_db  # so that the test database (which holds the scratch schema) is set up
 @pytest.mark.parametrize("broker", ["redis", "rabbitmq"])
 def test_the_same_command_runs_on_production_services(broker, scratch_postgres_url, tmp_path):
     """DATABASE_URL, CELERY_BROKER_URL and REDIS_URL set: PostgreSQL, Redis or RabbitMQ, channels-redis."""

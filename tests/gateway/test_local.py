@@ -32,6 +32,59 @@ def test_an_installed_model_clears_the_record(tmp_path):
     assert not (tmp_path / "local-model.json").exists()
 
 
+def test_stopping_sluice_stops_the_install_and_every_process_it_started(tmp_path, monkeypatch):
+    """A build under way (pip and its compilers) ends with Sluice, instead of going on alone."""
+    import os
+    import sys
+    import threading
+    import time
+
+    from apps.core import launcher
+
+    pids = tmp_path / "pids"
+    # A stand-in for pip that starts a child of its own (as a build starts its compilers).
+    script = ("import os, subprocess, sys, time; child = subprocess.Popen([sys.executable, '-c', "
+              "'import time; time.sleep(120)']); open(sys.argv[1], 'w').write(f'{os.getpid()} {child.pid}'); "
+              "time.sleep(120)")  # fmt: skip
+    monkeypatch.setattr(launcher, "_pip_command", lambda args: [sys.executable, "-c", script, str(pids)])
+    stop, outcome = threading.Event(), []
+    steps = (("a long build", ["install", "x"], {}),)
+    thread = threading.Thread(target=lambda: outcome.append(
+        install_local_model(tmp_path, steps=steps, installed=lambda: False, stop=stop)))
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not (pids.exists() and pids.read_text().count(" ") == 1) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    started = [int(pid) for pid in pids.read_text().split()]
+    assert json.loads((tmp_path / "local-model.json").read_text())["state"] == "installing"
+    stop.set()
+    thread.join(30)
+    assert outcome == ["stopped"]
+    for pid in started:  # pip and its child are gone (reaped, or at most a zombie)
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                assert stat.read().split(") ")[1].startswith("Z"), f"{pid} still runs"
+        except FileNotFoundError:
+            pass
+    assert not (tmp_path / "local-model.json").exists()  # the next start goes on with it
+    assert os.getpid() not in started
+
+
+def test_one_install_at_a_time_per_environment(tmp_path):
+    import fcntl
+    import sys
+    from pathlib import Path
+
+    with open(Path(sys.prefix) / ".sluice-local-model.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)  # another Sluice is installing
+        steps = (("something", ["install", "--no-index", "sluice-no-such-package-xyz"], {}),)
+        assert install_local_model(tmp_path, steps=steps, installed=lambda: False) == "elsewhere"
+        recorded = json.loads((tmp_path / "local-model.json").read_text())
+        assert recorded["state"] == "installing" and "another Sluice" in recorded["detail"]
+        fcntl.flock(lock, fcntl.LOCK_UN)
+    assert install_local_model(tmp_path, steps=steps, installed=lambda: False) == "failed"
+
+
 @pytest.mark.django_db
 def test_without_the_local_model_a_profile_fails_over_and_health_says_why(user, model_server, settings, tmp_path):
     if local.state()["state"] == "ready":
