@@ -34,13 +34,14 @@ class Conflict(DomainError):
     code = "conflict"
 
 
-def id_param(params, name: str, what: str) -> int | None:
-    """A numeric id filter from the query string: None when absent, a 400 naming it when not a number."""
+def id_param(params, name: str) -> int | None:
+    """A numeric id filter (``workflow``…) from the query string: None when absent, a 400 naming
+    it when not a number."""
     raw = params.get(name)
     if raw in (None, ""):
         return None
     if not raw.isdigit():
-        raise DomainError(f"must be a {what} id", field=name)
+        raise DomainError(f"must be a {name} id", field=name)
     return int(raw)
 
 

@@ -430,21 +430,16 @@ def _pip_command(args: list[str]) -> list[str]:
 
 def _wait_unless_stopped(process: subprocess.Popen, stop: threading.Event | None) -> int | None:
     """The process's exit code, or None once ``stop`` is set (its whole process group is ended)."""
-    while True:
-        try:
+    while stop is None or not stop.is_set():
+        with contextlib.suppress(subprocess.TimeoutExpired):
             return process.wait(timeout=0.5)
-        except subprocess.TimeoutExpired:
-            if stop is None or not stop.is_set():
-                continue
-        for sig, grace in ((signal.SIGTERM, 10), (signal.SIGKILL, 5)):
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, sig)
-            try:
-                process.wait(timeout=grace)
-                break
-            except subprocess.TimeoutExpired:
-                continue
-        return None
+    for sig, grace in ((signal.SIGTERM, 10), (signal.SIGKILL, 5)):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, sig)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=grace)
+            break
+    return None
 
 
 def _url_host(host: str) -> str:

@@ -11,7 +11,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.core.api import id_param
+from apps.core.api import DomainError, id_param
 from apps.engine import batches, selectors, services
 from apps.engine.models import Batch, Run, RunStatus, Step
 from apps.engine.registry import get_registry
@@ -102,8 +102,6 @@ def _datetime_param(params, name: str):
     except ValueError:
         value = None
     if value is None:
-        from apps.core.api import DomainError
-
         raise DomainError("must be an ISO 8601 date or date-time", field=name)
     return timezone.make_aware(value) if timezone.is_naive(value) else value
 
@@ -116,12 +114,10 @@ class RunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
     def get_queryset(self):
         status = self.request.query_params.get("status") or None
         if status and status not in RunStatus.values:
-            from apps.core.api import DomainError
-
             raise DomainError(f"unknown status; one of {', '.join(RunStatus.values)}", field="status")
         params = self.request.query_params
         return selectors.runs_for(
-            user=self.request.user, workflow_id=id_param(params, "workflow", "workflow"), status=status,
+            user=self.request.user, workflow_id=id_param(params, "workflow"), status=status,
             created_by=params.get("created_by") or None, trigger=params.get("trigger") or None,
             since=_datetime_param(params, "since"), until=_datetime_param(params, "until"),
         )  # fmt: skip

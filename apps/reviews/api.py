@@ -79,7 +79,7 @@ class ReviewTaskViewSet(ObjectRightsMixin, mixins.ListModelMixin, mixins.Retriev
         if unknown:
             raise DomainError(f"unknown status {sorted(unknown)[0]!r}; one of {', '.join(ReviewStatus.values)} "
                               "or open", field="status")  # fmt: skip
-        workflow, run = id_param(params, "workflow", "workflow"), params.get("run") or None
+        workflow, run = id_param(params, "workflow"), params.get("run") or None
         ordering = params.get("ordering") or "deadline"
         if ordering not in selectors.ORDERINGS:
             raise DomainError(f"unknown ordering {ordering!r}; one of {', '.join(selectors.ORDERINGS)}",
@@ -147,5 +147,5 @@ class ReviewMetricsView(APIView):
 
     @extend_schema(parameters=[OpenApiParameter("workflow", int)], responses={200: dict})
     def get(self, request):
-        workflow = id_param(request.query_params, "workflow", "workflow")
+        workflow = id_param(request.query_params, "workflow")
         return Response(selectors.review_metrics(user=request.user, workflow=workflow))

@@ -14,7 +14,8 @@ from tests.engine.helpers import start_run, steps_by_node, wait_run
 QUESTION = providers.Request(messages=[{"role": "user", "content": "Say hi"}])
 
 
-def test_the_installer_records_a_failure_plainly(tmp_path, settings):
+def test_the_installer_records_a_failure_plainly(tmp_path, settings, monkeypatch):
+    monkeypatch.setattr(local, "runtime_available", lambda: False)  # as before the install (here it may be done)
     steps = (("a package that does not exist", ["install", "--no-index", "sluice-no-such-package-xyz"], {}),)
     assert install_local_model(tmp_path, steps=steps, installed=lambda: False) == "failed"
     recorded = json.loads((tmp_path / "local-model.json").read_text())
@@ -22,8 +23,7 @@ def test_the_installer_records_a_failure_plainly(tmp_path, settings):
     assert "could not install a package that does not exist" in recorded["detail"]
     assert (tmp_path / "local-model.log").read_text()
     settings.DATA_DIR = tmp_path
-    if local.state()["state"] != "ready":  # (where it is installed, the file does not matter)
-        assert local.state()["state"] == "failed"
+    assert local.state()["state"] == "failed"
 
 
 def test_an_installed_model_clears_the_record(tmp_path):
@@ -34,7 +34,6 @@ def test_an_installed_model_clears_the_record(tmp_path):
 
 def test_stopping_sluice_stops_the_install_and_every_process_it_started(tmp_path, monkeypatch):
     """A build under way (pip and its compilers) ends with Sluice, instead of going on alone."""
-    import os
     import sys
     import threading
     import time
@@ -67,7 +66,6 @@ def test_stopping_sluice_stops_the_install_and_every_process_it_started(tmp_path
         except FileNotFoundError:
             pass
     assert not (tmp_path / "local-model.json").exists()  # the next start goes on with it
-    assert os.getpid() not in started
 
 
 def test_one_install_at_a_time_per_environment(tmp_path):
@@ -86,9 +84,10 @@ def test_one_install_at_a_time_per_environment(tmp_path):
 
 
 @pytest.mark.django_db
-def test_without_the_local_model_a_profile_fails_over_and_health_says_why(user, model_server, settings, tmp_path):
-    if local.state()["state"] == "ready":
-        pytest.skip("the local model is installed here")
+def test_without_the_local_model_a_profile_fails_over_and_health_says_why(user, model_server, settings, tmp_path,
+                                                                          monkeypatch):  # fmt: skip
+    # As on a machine where the runtime is not installed yet (here it may be).
+    monkeypatch.setattr(local, "runtime_available", lambda: False)
     settings.DATA_DIR = tmp_path
     settings.OUTBOUND_ALLOWLIST = ["127.0.0.1/32"]
     (tmp_path / "local-model.json").write_text(json.dumps({"state": "installing", "detail": "since 10:00"}))
